@@ -1,0 +1,50 @@
+# Everyday commands. `make help` lists them.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install run test train build validate lint format lock evaluate coverage clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## create .venv (Python 3.10) and install the locked dependencies
+	@bash scripts/bootstrap.sh
+
+run: install ## build, train if needed, start both servers and chat in this terminal
+	$(PY) -m netfaq run
+
+test: install ## the whole test suite (trains the model first if data or config changed)
+	$(PY) -m pytest
+
+build: install ## validate the knowledge base and write what derives from it
+	$(PY) -m netfaq build
+
+train: install ## build, then train a model if data, domain or config changed
+	$(PY) -m netfaq train
+
+validate: install ## check the knowledge base and the Rasa training data
+	$(PY) -m netfaq validate
+	.venv/bin/rasa data validate --fail-on-warnings
+
+evaluate: install ## score the latest model on the held-out NLU set
+	$(PY) -m netfaq evaluate --json reports/heldout.json
+
+coverage: install ## which procedure topics the sources cover
+	$(PY) -m netfaq coverage
+
+lint: install ## ruff checks and formatting check
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: install ## apply ruff formatting and safe fixes
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+lock: install ## re-resolve requirements/main.in into requirements/lock.txt
+	.venv/bin/uv pip compile requirements/main.in -o requirements/lock.txt --python-version 3.10 --python-platform x86_64-manylinux_2_28
+
+clean: ## remove derived files and trained models (not .venv)
+	rm -rf build models reports .pytest_cache

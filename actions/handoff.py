@@ -1,0 +1,35 @@
+"""Hand the patient over to the nurse helpline, saying whether it is open right now."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge_store import knowledge
+from netfaq.hours import helpline_status
+from netfaq.replies import helpline_answer
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ActionNurseHandoff(Action):
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        # The clock is injectable so tests can pin the moment (open, closed, weekend, 5pm).
+        self.clock = clock
+
+    def name(self) -> str:
+        return "action_nurse_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        kb = knowledge()
+        now = self.clock()
+        status = helpline_status(kb.helpline, now)
+        reply = helpline_answer(kb, status, date.today())
+        dispatcher.utter_message(text=reply.text, custom={"handoff": {"open_now": status.is_open}})
+        return [SlotSet("helpline_offered", False), SlotSet("fallback_count", 0.0), SlotSet("handed_off", True)]

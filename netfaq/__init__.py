@@ -1,0 +1,1 @@
+"""Pure logic for the NET imaging FAQ assistant: no Rasa imports, so it is tested without a tracker."""

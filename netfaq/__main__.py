@@ -1,0 +1,3 @@
+from netfaq.cli import main
+
+raise SystemExit(main())

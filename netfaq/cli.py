@@ -1,0 +1,167 @@
+"""`netfaq`: the developers' and staff's command line. Each command is a thin wrapper over the library."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before spaCy or Rasa pull in TensorFlow
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from netfaq.paths import GENERATED_NLU_FILE, KNOWLEDGE_DIR, SPACY_MODEL_DIR
+
+EXAMPLES = {
+    "validate": "netfaq validate\n  netfaq validate --knowledge tests/fixtures/kb_valid",
+    "build": "netfaq build",
+    "train": "netfaq train            # skips training when nothing changed\n  netfaq train --force",
+    "run": "netfaq run              # servers + terminal chat\n  netfaq run --no-chat    # servers only",
+    "chat": "netfaq chat --url http://127.0.0.1:5005",
+    "coverage": "netfaq coverage",
+    "evaluate": "netfaq evaluate --data tests/nlu/heldout.yml --json reports/heldout.json",
+}
+
+
+def _load(knowledge: Path):
+    from netfaq.knowledge import KnowledgeBaseError, load_knowledge
+
+    try:
+        return load_knowledge(knowledge)
+    except KnowledgeBaseError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from error
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    kb = _load(args.knowledge)
+    facts = sum(len(f) for p in kb.procedures.values() for f in p.topics.values() if f)
+    gaps = sum(1 for p in kb.procedures.values() for f in p.topics.values() if f is None)
+    general = sum(len(t.facts) for t in kb.general.values())
+    print(
+        f"knowledge base OK: {len(kb.sources)} sources, {len(kb.procedures)} procedures, "
+        f"{facts} procedure facts, {gaps} topics not in the sources, {len(kb.general)} general topics "
+        f"({general} facts), {len(kb.aliases)} aliases"
+    )
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from netfaq.build import build
+
+    result = build(_load(args.knowledge))
+    print(
+        f"spaCy entity ruler ({result.pattern_count} patterns) -> {SPACY_MODEL_DIR}: "
+        f"{'updated' if result.spacy_changed else 'unchanged'}\n"
+        f"NLU synonyms -> {GENERATED_NLU_FILE}: {'updated' if result.nlu_changed else 'unchanged'}"
+    )
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from netfaq.servers import train
+
+    cmd_build(args)
+    started = time.monotonic()
+    code = train(force=args.force)
+    print(f"rasa train finished in {time.monotonic() - started:.1f}s (exit {code})")
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netfaq.run import run
+
+    if cmd_train(argparse.Namespace(knowledge=args.knowledge, force=False)) != 0:
+        return 1
+    return run(rasa_port=args.port, action_port=args.actions_port, open_chat=not args.no_chat)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from netfaq.chat import RestClient, chat
+
+    try:
+        chat(RestClient(args.url))
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from netfaq.schema import TOPICS
+
+    kb = _load(args.knowledge)
+    width = max(len(p) for p in kb.procedures) + 2
+    print("".ljust(width) + " ".join(t[:5].ljust(5) for t in TOPICS))
+    for pid, procedure in sorted(kb.procedures.items()):
+        cells = [("yes" if procedure.topics[t] else "-").ljust(5) for t in TOPICS]
+        print(pid.ljust(width) + " ".join(cells))
+    print("\nyes = answered from a cited source; - = the sources don't say (the assistant defers)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from netfaq.evaluate import evaluate_model
+
+    report = evaluate_model(args.data, args.model)
+    print(report.summary())
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(report.to_json(), encoding="utf-8")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="netfaq",
+        description="Build, check, train and run the NET imaging FAQ assistant.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Every command has --help with an example. Start with: netfaq run",
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog="example:\n  " + EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(func=func)
+        return p
+
+    for name, func, help_text in (
+        ("validate", cmd_validate, "Check the knowledge base; every problem is named with its file and entry."),
+        ("build", cmd_build, "Validate, then write the spaCy entity ruler and the generated NLU synonyms."),
+        ("coverage", cmd_coverage, "Show which procedure topics the sources cover and which they don't."),
+    ):
+        add(name, func, help_text).add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
+
+    train = add("train", cmd_train, "Build, then train a Rasa model if data, domain or config changed.")
+    train.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
+    train.add_argument("--force", action="store_true", help="train even if nothing changed")
+
+    run = add("run", cmd_run, "Build, train if needed, start both servers, then chat in this terminal.")
+    run.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
+    run.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
+    run.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
+    run.add_argument("--no-chat", action="store_true", help="start the servers and wait, without a chat")
+
+    chat = add("chat", cmd_chat, "Chat with a running assistant in the terminal over the REST channel.")
+    chat.add_argument("--url", default="http://127.0.0.1:5005", help="Rasa server URL")
+
+    evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
+    evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))
+    evaluate.add_argument("--model", type=Path, default=None, help="model file (default: the latest)")
+    evaluate.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,12 @@
+"""Where the project keeps things, resolved from this file so commands work from any directory."""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+KNOWLEDGE_DIR = DATA_DIR / "knowledge"
+SAFETY_FILE = DATA_DIR / "safety" / "emergency.yml"
+GENERATED_NLU_FILE = DATA_DIR / "nlu" / "generated" / "procedures.yml"
+BUILD_DIR = PROJECT_ROOT / "build"
+SPACY_MODEL_DIR = BUILD_DIR / "spacy_procedures"
+MODELS_DIR = PROJECT_ROOT / "models"

@@ -1,0 +1,54 @@
+"""`make run`: start the action server and the Rasa server, wait until both answer, then chat.
+
+Ctrl-C (or leaving the chat) stops every process this started.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from netfaq.chat import RestClient, chat
+from netfaq.servers import latest_model, start_action_server, start_rasa_server, wait_until_up
+
+
+def run(rasa_port: int = 5005, action_port: int = 5055, open_chat: bool = True) -> int:
+    model = latest_model()
+    if model is None:
+        print("No trained model in models/: training failed or was skipped.", file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    processes = []
+    # SIGTERM (e.g. from a supervisor) should clean up like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        actions = start_action_server(action_port)
+        processes.append(actions)
+        rasa = start_rasa_server(rasa_port, action_port, model)
+        processes.append(rasa)
+        print(f"Starting the action server (:{action_port}) and the Rasa server (:{rasa_port}) ...", flush=True)
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        print(
+            f"Ready in {time.monotonic() - started:.1f}s. Rasa: http://127.0.0.1:{rasa_port} "
+            f"(REST: /webhooks/rest/webhook). Logs: {rasa.log.parent}",
+            flush=True,
+        )
+        if open_chat and sys.stdin.isatty():
+            chat(RestClient(f"http://127.0.0.1:{rasa_port}"))
+        else:
+            print("Servers running; press Ctrl-C to stop.", flush=True)
+            while all(p.popen.poll() is None for p in processes):
+                time.sleep(1)
+            print("A server stopped; see its log in build/logs.", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...")
+    except (RuntimeError, TimeoutError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        for process in reversed(processes):
+            process.stop()
+    return 0

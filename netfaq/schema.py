@@ -1,0 +1,152 @@
+"""JSON Schemas for the knowledge-base YAML files (structure only; cross-references are checked in knowledge.py)."""
+
+TOPICS = (
+    "what_is",
+    "why",
+    "preparation",
+    "arrival",
+    "during",
+    "afterwards",
+    "duration",
+    "pain",
+    "risks",
+    "results",
+)
+
+NOT_IN_SOURCES = "not_in_sources"
+
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
+_DATE = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}
+
+_FACT = {
+    "type": "object",
+    "required": ["text", "source"],
+    "additionalProperties": False,
+    "properties": {"text": _TEXT, "source": _ID},
+}
+
+_FIGURE = {
+    "type": "object",
+    "required": ["display", "source"],
+    "additionalProperties": False,
+    "properties": {
+        "display": _TEXT,
+        "source": _ID,
+        "value": {"type": "number"},
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "unit": _TEXT,
+    },
+}
+
+SOURCES_SCHEMA = {
+    "type": "object",
+    "required": ["sources"],
+    "additionalProperties": False,
+    "properties": {
+        "sources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "publisher", "title", "document", "date_label", "date", "next_review"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "publisher": _TEXT,
+                    "title": _TEXT,
+                    "document": _TEXT,
+                    "date_label": {"enum": ["last reviewed", "page dated", "published"]},
+                    "date": _DATE,
+                    "next_review": _DATE,
+                },
+            },
+        }
+    },
+}
+
+HELPLINE_SCHEMA = {
+    "type": "object",
+    "required": ["helpline"],
+    "additionalProperties": False,
+    "properties": {
+        "helpline": {
+            "type": "object",
+            "required": ["name", "phone", "cost", "timezone", "days", "opens", "closes", "sources"],
+            "additionalProperties": False,
+            "properties": {
+                "name": _TEXT,
+                "phone": {"type": "string", "pattern": r"^0[0-9 ]{9,13}$"},
+                "cost": _TEXT,
+                "timezone": _TEXT,
+                "days": {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"enum": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]},
+                },
+                "opens": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"},
+                "closes": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"},
+                "sources": {"type": "array", "minItems": 1, "items": _ID},
+            },
+        }
+    },
+}
+
+PROCEDURE_SCHEMA = {
+    "type": "object",
+    "required": ["procedure"],
+    "additionalProperties": False,
+    "properties": {
+        "procedure": {
+            "type": "object",
+            "required": ["id", "name", "article", "title", "aliases", "topics"],
+            "additionalProperties": False,
+            "properties": {
+                "id": _ID,
+                "name": _TEXT,
+                "article": {"enum": ["a", "an", ""]},
+                "title": _TEXT,
+                "aliases": {"type": "array", "minItems": 1, "items": _TEXT},
+                "figures": {"type": "object", "additionalProperties": _FIGURE},
+                "topics": {
+                    "type": "object",
+                    "required": list(TOPICS),
+                    "additionalProperties": False,
+                    "properties": {
+                        topic: {
+                            "oneOf": [
+                                {"const": NOT_IN_SOURCES},
+                                {"type": "array", "minItems": 1, "items": _FACT},
+                            ]
+                        }
+                        for topic in TOPICS
+                    },
+                },
+            },
+        }
+    },
+}
+
+GENERAL_SCHEMA = {
+    "type": "object",
+    "required": ["general"],
+    "additionalProperties": False,
+    "properties": {
+        "general": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "facts"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "title": _TEXT,
+                    "offer_helpline": {"type": "boolean"},
+                    "facts": {"type": "array", "minItems": 1, "items": _FACT},
+                },
+            },
+        }
+    },
+}

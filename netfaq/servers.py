@@ -1,0 +1,144 @@
+"""Start, wait for and stop the Rasa server and the action server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from netfaq.paths import BUILD_DIR, MODELS_DIR, PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def quiet_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+def rasa_command() -> list[str]:
+    return [str(BIN / "rasa")]
+
+
+def latest_model() -> Path | None:
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def train(force: bool = False) -> int:
+    """`rasa train`, which itself skips training when data, domain and config are unchanged."""
+    command = rasa_command() + ["train", "--out", str(MODELS_DIR)]
+    if force:
+        command.append("--force")
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=quiet_env())
+
+
+def endpoints_for(action_port: int, base: Path = PROJECT_ROOT / "endpoints.yml") -> Path:
+    """endpoints.yml with the action server URL pointing at `action_port`."""
+    config = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
+    config.setdefault("action_endpoint", {})["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    target = BUILD_DIR / f"endpoints.{action_port}.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return target
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            self.popen.wait(timeout=timeout)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait()
+
+
+def _start(name: str, command: list[str], log_dir: Path) -> Process:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    handle = open(log, "ab")
+    popen = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=quiet_env(),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so stop() ends its children too
+    )
+    handle.close()
+    return Process(name, popen, log)
+
+
+def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs") -> Process:
+    command = rasa_command() + ["run", "actions", "--actions", "actions", "--port", str(port)]
+    return _start(f"actions-{port}", command, log_dir)
+
+
+def start_rasa_server(
+    port: int,
+    action_port: int,
+    model: Path,
+    log_dir: Path = BUILD_DIR / "logs",
+    extra_args: list[str] | None = None,
+) -> Process:
+    command = rasa_command() + [
+        "run",
+        "--enable-api",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints_for(action_port)),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        *(extra_args or []),
+    ]
+    return _start(f"rasa-{port}", command, log_dir)
+
+
+def wait_until_up(url: str, process: Process, timeout: float = 180.0) -> float:
+    """Seconds until `url` answers 200; raises with the log's tail if the process dies or time runs out."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited early; see {process.log}:\n{_tail(process.log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{process.name} did not answer {url} within {timeout:.0f}s; see {process.log}")
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -1,0 +1,61 @@
+"""Shared fixtures: the real knowledge base, a copy to break, and one way to build trackers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from netfaq.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
+from netfaq.paths import KNOWLEDGE_DIR  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge()
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real knowledge base, laid out as data/knowledge under tmp_path."""
+    target = tmp_path / "data" / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target
+
+
+def make_tracker(
+    intent: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    text: str = "",
+    **latest_message: Any,
+):
+    """A rasa-sdk Tracker whose latest user message has this intent, entities and text."""
+    from rasa_sdk import Tracker
+
+    message = {
+        "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "entities": entities or [],
+        "text": text,
+        **latest_message,
+    }
+    return Tracker(
+        sender_id="test-user",
+        slots=slots or {},
+        latest_message=message,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def procedure_entity(value: str) -> dict[str, Any]:
+    return {"entity": "procedure", "value": value, "extractor": "SpacyEntityExtractor"}
