@@ -32,6 +32,8 @@ class Report:
     entity_f1: float
     per_intent_f1: dict[str, float]
     fallback_count: int
+    # The classifier's own top intent where the FallbackClassifier replaced it: how much the threshold costs.
+    classifier_macro_f1: float
     errors: list[dict[str, object]] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -39,7 +41,7 @@ class Report:
         lines = [
             f"examples: {self.examples}",
             f"intent macro-F1: {self.intent_macro_f1:.3f}  accuracy: {self.intent_accuracy:.3f}  "
-            f"(fell to fallback: {self.fallback_count})",
+            f"(fell to fallback: {self.fallback_count}; classifier alone macro-F1: {self.classifier_macro_f1:.3f})",
             f"procedure entity P/R/F1: {self.entity_precision:.3f} / {self.entity_recall:.3f} / {self.entity_f1:.3f}",
             "lowest intent F1: " + ", ".join(f"{name} {f1:.2f}" for name, f1 in worst),
         ]
@@ -61,16 +63,20 @@ def read_examples(path: Path) -> list[Example]:
     return examples
 
 
-def score(examples: list[Example], predictions: list[tuple[str, frozenset[str]]]) -> Report:
+Prediction = tuple[str, frozenset[str], str]  # pipeline intent, procedures, classifier's own intent
+
+
+def score(examples: list[Example], predictions: list[Prediction]) -> Report:
     from sklearn.metrics import f1_score
 
     gold = [e.intent for e in examples]
     predicted = [p[0] for p in predictions]
     labels = sorted(set(gold))
     per_intent = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    classifier = f1_score(gold, [p[2] for p in predictions], labels=labels, average="macro", zero_division=0)
     tp = fp = fn = 0
     errors = []
-    for example, (intent, procedures) in zip(examples, predictions):
+    for example, (intent, procedures, _) in zip(examples, predictions, strict=True):
         tp += len(example.procedures & procedures)
         fp += len(procedures - example.procedures)
         fn += len(example.procedures - procedures)
@@ -88,12 +94,13 @@ def score(examples: list[Example], predictions: list[tuple[str, frozenset[str]]]
     return Report(
         examples=len(examples),
         intent_macro_f1=float(per_intent.mean()),
-        intent_accuracy=sum(g == p for g, p in zip(gold, predicted)) / len(gold),
+        intent_accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
         entity_precision=precision,
         entity_recall=recall,
         entity_f1=f1,
-        per_intent_f1={label: round(float(v), 4) for label, v in zip(labels, per_intent)},
+        per_intent_f1={label: round(float(v), 4) for label, v in zip(labels, per_intent, strict=True)},
         fallback_count=Counter(predicted)["nlu_fallback"],
+        classifier_macro_f1=float(classifier),
         errors=errors,
     )
 
@@ -109,12 +116,15 @@ def evaluate_model(data: Path, model: Path | None = None) -> Report:
     agent = Agent.load(str(model))
     examples = read_examples(data)
 
-    async def parse_all() -> list[tuple[str, frozenset[str]]]:
+    async def parse_all() -> list[Prediction]:
         results = []
         for example in examples:
             parsed = await agent.parse_message(example.text)
             values = frozenset(e["value"] for e in parsed.get("entities", []) if e["entity"] == ENTITY)
-            results.append((parsed["intent"]["name"], values))
+            intent = parsed["intent"]["name"]
+            ranking = [r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            own = ranking[0] if intent == "nlu_fallback" and ranking else intent
+            results.append((intent, values, own))
         return results
 
     return score(examples, asyncio.run(parse_all()))

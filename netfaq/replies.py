@@ -144,8 +144,9 @@ def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date) -> R
         else:
             day = f"on {when:%A}"
         state = (
-            f"The lines are closed right now. They open again {day} at {clock(when)}. Until then you can contact your specialist "
-            "nurse or the doctor who arranged your test. If it is an emergency, call 999."
+            f"The lines are closed right now. They open again {day} at {clock(when)}. "
+            "Until then you can contact your specialist nurse or the doctor who arranged your test. "
+            "If it is an emergency, call 999."
         )
     text = (
         f"You can talk to {helpline.name} on {helpline.cost} {helpline.phone}, "
@@ -179,4 +180,11 @@ def decline_diagnosis_text(helpline: Helpline) -> str:
         "I'm sorry, I can't give a diagnosis or explain what your own results mean: only the doctors "
         "and nurses who know your case can do that safely. Please ask the doctor who arranged your "
         f"test or your specialist nurse. You can also talk to {helpline_sentence(helpline)}."
+    )
+
+
+def no_answer_text(helpline: Helpline) -> str:
+    return (
+        "Sorry, I can't answer that right now because part of the assistant isn't responding. "
+        f"Please try again in a minute. If you need to talk to someone, call {helpline_sentence(helpline)}."
     )

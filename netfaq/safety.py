@@ -21,6 +21,7 @@ class EmergencyRules:
     general_reply: str
     closing: str
     hypothetical: tuple[re.Pattern[str], ...]
+    conditional: tuple[re.Pattern[str], ...]
     happening_now: tuple[re.Pattern[str], ...]
 
     def reply(self, category: str | None) -> list[str]:
@@ -51,6 +52,7 @@ def load_rules(path: Path = SAFETY_FILE) -> EmergencyRules:
         general_reply=raw["general_reply"],
         closing=raw["closing"],
         hypothetical=compile_all(raw["hypothetical"], "hypothetical"),
+        conditional=compile_all(raw.get("conditional", []), "conditional"),
         happening_now=compile_all(raw["happening_now"], "happening_now"),
     )
 
@@ -70,7 +72,7 @@ def detect_emergency(text: str | None, rules: EmergencyRules | None = None) -> s
         if any(regex.search(clean) for regex in regexes):
             asked_about = any(r.search(clean) for r in rules.hypothetical)
             happening = any(r.search(clean) for r in rules.happening_now)
-            if asked_about and not happening:
+            if (asked_about and not happening) or any(r.search(clean) for r in rules.conditional):
                 continue
             return category
     return None

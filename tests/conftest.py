@@ -59,3 +59,23 @@ def make_tracker(
 
 def procedure_entity(value: str) -> dict[str, Any]:
     return {"entity": "procedure", "value": value, "extractor": "SpacyEntityExtractor"}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """Build and train once per run; `rasa train` itself skips training when nothing changed."""
+    import subprocess
+    import sys
+
+    from netfaq.servers import latest_model, quiet_env
+
+    result = subprocess.run(
+        [sys.executable, "-m", "netfaq", "train"], cwd=ROOT, env=quiet_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    model = latest_model()
+    assert model is not None
+    return model

@@ -84,7 +84,7 @@ def test_helpline_is_defined_once(kb):
     root = Path(__file__).resolve().parent.parent
     holders = [
         p.relative_to(root)
-        for folder in ("data", "actions", "netfaq", "nlu_components")
+        for folder in ("data", "actions", "netfaq", "rasa_extensions")
         for p in (root / folder).rglob("*")
         if p.is_file() and p.suffix in {".py", ".yml"} and "800 4040" in p.read_text(errors="ignore")
     ]

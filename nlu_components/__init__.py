@@ -1,1 +1,0 @@
-"""Custom Rasa NLU components (the only project modules besides actions/ that import Rasa)."""

@@ -1,0 +1,62 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def netfaq(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "netfaq", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "train", "run", "chat", "coverage", "evaluate"])
+def test_every_command_has_help_with_an_example(command):
+    result = netfaq(command, "--help")
+    assert result.returncode == 0
+    assert "example:" in result.stdout and f"netfaq {command}" in result.stdout
+
+
+def test_validate_reports_ok_with_counts():
+    result = netfaq("validate")
+    assert result.returncode == 0
+    assert "knowledge base OK: 5 sources, 12 procedures" in result.stdout
+
+
+def test_validate_fails_naming_file_entry_and_problem(kb_copy):
+    path = kb_copy / "procedures" / "ct_scan.yml"
+    data = yaml.safe_load(path.read_text())
+    data["procedure"]["topics"]["why"][0]["source"] = "unknown_leaflet"
+    path.write_text(yaml.safe_dump(data))
+    result = netfaq("validate", "--knowledge", str(kb_copy))
+    assert result.returncode == 1
+    assert (
+        "data/knowledge/procedures/ct_scan.yml: procedure 'ct_scan', topic 'why', fact 1: "
+        "unknown source id 'unknown_leaflet'" in result.stderr
+    )
+
+
+def test_coverage_table_shows_gaps():
+    result = netfaq("coverage")
+    assert result.returncode == 0
+    mibg = next(line for line in result.stdout.splitlines() if line.startswith("mibg_scan"))
+    assert mibg.split()[-1] == "-"  # results: the sources don't say
+
+
+def test_bootstrap_without_python310_says_what_to_install(tmp_path):
+    copy = tmp_path / "project"
+    (copy / "scripts").mkdir(parents=True)
+    (copy / "scripts" / "bootstrap.sh").write_text((ROOT / "scripts" / "bootstrap.sh").read_text())
+    result = subprocess.run(
+        ["/bin/bash", "scripts/bootstrap.sh"],
+        cwd=copy,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "Python 3.10 was not found" in result.stderr
+    assert "pyenv install 3.10.13" in result.stderr
+    assert not (copy / ".venv").exists()

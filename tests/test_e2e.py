@@ -1,0 +1,152 @@
+"""End to end: the real action server and Rasa server on loopback ports, talked to over REST."""
+
+from __future__ import annotations
+
+import io
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from netfaq.chat import RestClient, chat
+from netfaq.servers import start_action_server, start_rasa_server, wait_until_up
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Assistant:
+    def __init__(self, url: str):
+        self.url = url
+
+    def say(self, text: str, sender: str | None = None) -> list[dict]:
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender or uuid.uuid4().hex, "message": text},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.fixture(scope="module")
+def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
+    logs = tmp_path_factory.mktemp("logs")
+    action_port, rasa_port = free_port(), free_port()
+    actions = start_action_server(action_port, logs)
+    rasa = start_rasa_server(rasa_port, action_port, trained_model, logs)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}")
+    finally:
+        rasa.stop()
+        actions.stop()
+
+
+def test_ultrasound_preparation_then_results_for_the_same_procedure(assistant):
+    sender = uuid.uuid4().hex
+    prep = texts(assistant.say("how do I prepare for an ultrasound?", sender))
+    assert "stop eating for 6 hours" in prep
+    assert "Source: Cancer Research UK" in prep and "last reviewed 15 January 2019" in prep
+    results = texts(assistant.say("and when will I get the results?", sender))
+    assert "within 1 or 2 weeks" in results
+
+
+def test_every_procedure_is_answered_with_a_citation(assistant, kb):
+    for procedure in kb.procedures.values():
+        alias = procedure.aliases[0]
+        reply = texts(assistant.say(f"what is {alias}?"))
+        first_fact = procedure.topics["what_is"][0].text
+        assert first_fact in reply, (alias, reply)
+        assert "Source:" in reply or "Sources:" in reply
+
+
+def test_nurse_handoff_gives_the_number_and_hours(assistant):
+    reply = texts(assistant.say("can I speak to a nurse please"))
+    assert "freephone 0808 800 4040" in reply
+    assert "9am to 5pm, Monday to Friday" in reply
+    assert "open now" in reply or "closed right now" in reply
+
+
+def test_mibg_results_defer_without_a_figure(assistant):
+    reply = texts(assistant.say("when do i get the results of my MIBG scan?"))
+    assert "our sources don't say when the results of an MIBG scan come" in reply
+    assert "appointment letter" in reply and "0808 800 4040" in reply
+
+
+def test_emergency_advice_comes_first(assistant):
+    replies = assistant.say("how do I prepare for my CT scan? also I have chest pain right now")
+    assert "999" in replies[0]["text"]
+
+
+def test_which_test_buttons_then_answer(assistant):
+    sender = uuid.uuid4().hex
+    replies = assistant.say("does it hurt?", sender)
+    assert replies[0]["text"] == "Which test is your question about?"
+    echo = next(b for b in replies[0]["buttons"] if "echo" in b["payload"])
+    assert "An echo is painless." in texts(assistant.say(echo["payload"], sender))
+
+
+def test_diagnosis_requests_are_declined(assistant):
+    reply = texts(assistant.say("my CT report says a 2cm lesion on the liver, is that cancer?"))
+    assert "can't give a diagnosis" in reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "I am worried about my scan. " * 180,  # about 5,000 characters
+        "\U0001f630\U0001f630\U0001f630",
+        "\u00bfC\u00f3mo me preparo para una ecograf\u00eda?",
+        "<img src=x onerror=alert(1)> <script>alert('x')</script>",
+        "\x00\x07 control characters",
+    ],
+    ids=["empty", "whitespace", "5000-chars", "emoji", "spanish", "markup", "control"],
+)
+def test_bad_input_gets_a_sensible_answer(assistant, message):
+    replies = assistant.say(message)
+    assert replies and all(r.get("text") or r.get("buttons") for r in replies)
+    assert "<script>" not in texts(replies)
+
+
+def test_malformed_json_is_rejected_cleanly_and_the_server_carries_on(assistant):
+    response = requests.post(
+        f"{assistant.url}/webhooks/rest/webhook",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert 400 <= response.status_code < 500
+    assert "6 hours" in texts(assistant.say("how do I prepare for an ultrasound?"))
+
+
+def test_terminal_chat_against_the_server(assistant):
+    inputs = iter(["how long does an echo take?", "quit"])
+    out = io.StringIO()
+    chat(RestClient(assistant.url), read=lambda _prompt: next(inputs), out=out)
+    assert "about half an hour" in out.getvalue()
+
+
+def test_dead_action_server_still_gets_a_clear_answer(trained_model, tmp_path):
+    dead_action_port, rasa_port = free_port(), free_port()
+    rasa = start_rasa_server(rasa_port, dead_action_port, trained_model, tmp_path)
+    try:
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        reply = texts(Assistant(f"http://127.0.0.1:{rasa_port}").say("how do I prepare for an ultrasound?"))
+        assert "isn't responding" in reply and "0808 800 4040" in reply
+    finally:
+        rasa.stop()

@@ -1,0 +1,65 @@
+"""The trained model: Rasa's own validation, the test conversations, and the held-out accuracy floor."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netfaq.evaluate import evaluate_model
+from netfaq.servers import quiet_env, rasa_command
+
+ROOT = Path(__file__).resolve().parent.parent
+INTENT_F1_FLOOR = 0.95
+ENTITY_F1_FLOOR = 0.95
+
+pytestmark = pytest.mark.model
+
+
+def test_rasa_data_validate_has_no_warnings():
+    result = subprocess.run(
+        rasa_command() + ["data", "validate", "--fail-on-warnings"],
+        cwd=ROOT,
+        env=quiet_env(),
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "UserWarning" not in output, output[-4000:]
+
+
+def test_conversations_with_real_user_text(trained_model, tmp_path):
+    result = subprocess.run(
+        rasa_command()
+        + [
+            "test",
+            "core",
+            "--stories",
+            "tests/test_stories.yml",
+            "--model",
+            str(trained_model),
+            "--fail-on-prediction-errors",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=quiet_env(),
+        capture_output=True,
+        text=True,
+    )
+    failed = tmp_path / "failed_test_stories.yml"
+    details = failed.read_text() if failed.exists() else ""
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:] + details
+
+
+def test_heldout_nlu_accuracy_floor(trained_model):
+    report = evaluate_model(ROOT / "tests" / "nlu" / "heldout.yml", trained_model)
+    reports = ROOT / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "heldout.json").write_text(report.to_json())
+    print("\n" + report.summary())
+    assert report.examples >= 300
+    assert report.intent_macro_f1 >= INTENT_F1_FLOOR, report.summary()
+    assert report.entity_f1 >= ENTITY_F1_FLOOR, report.summary()
+    assert json.loads(report.to_json())["intent_macro_f1"] == report.intent_macro_f1
