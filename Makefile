@@ -16,7 +16,8 @@ install: ## create .venv (Python 3.10) and install the locked dependencies
 run: install ## build, train if needed, start both servers and chat in this terminal
 	$(PY) -m netfaq run
 
-test: install ## the whole test suite (trains the model first if data or config changed)
+test: install ## the whole test suite, browser tests included (trains the model first if needed)
+	@bash scripts/ensure_chromium.sh
 	$(PY) -m pytest
 
 build: install ## validate the knowledge base and write what derives from it

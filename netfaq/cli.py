@@ -21,6 +21,7 @@ EXAMPLES = {
     "chat": "netfaq chat --url http://127.0.0.1:5005",
     "coverage": "netfaq coverage",
     "evaluate": "netfaq evaluate --data tests/nlu/heldout.yml --json reports/heldout.json",
+    "web": "netfaq web --port 8080 --rasa-url http://127.0.0.1:5005",
 }
 
 
@@ -74,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if cmd_train(argparse.Namespace(knowledge=args.knowledge, force=False)) != 0:
         return 1
-    return run(rasa_port=args.port, action_port=args.actions_port, open_chat=not args.no_chat)
+    return run(rasa_port=args.port, action_port=args.actions_port, web_port=args.web_port, open_chat=not args.no_chat)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -84,6 +85,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
         chat(RestClient(args.url))
     except KeyboardInterrupt:
         print()
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from netfaq.web import serve
+
+    print(f"Serving the demo page on http://{args.host}:{args.port}/ (Rasa at {args.rasa_url})", flush=True)
+    try:
+        serve(args.port, args.rasa_url, args.host)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -146,10 +158,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
     run.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
     run.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
+    run.add_argument("--web-port", type=int, default=8080, help="demo web page port (default 8080)")
     run.add_argument("--no-chat", action="store_true", help="start the servers and wait, without a chat")
 
     chat = add("chat", cmd_chat, "Chat with a running assistant in the terminal over the REST channel.")
     chat.add_argument("--url", default="http://127.0.0.1:5005", help="Rasa server URL")
+
+    web = add("web", cmd_web, "Serve the web chat widget and the demo page (under a Content-Security-Policy).")
+    web.add_argument("--port", type=int, default=8080)
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--rasa-url", default="http://127.0.0.1:5005", help="the Rasa server the widget talks to")
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

@@ -188,3 +188,20 @@ def no_answer_text(helpline: Helpline) -> str:
         "Sorry, I can't answer that right now because part of the assistant isn't responding. "
         f"Please try again in a minute. If you need to talk to someone, call {helpline_sentence(helpline)}."
     )
+
+
+WELCOME_BUTTONS = [
+    {"title": "How do I prepare for an ultrasound?", "payload": "how do I prepare for an ultrasound?"},
+    {"title": "What is an octreotide scan?", "payload": "what is an octreotide scan?"},
+    {"title": "Call a nurse", "payload": "/ask_nurse"},
+]
+
+
+def welcome_text(helpline: Helpline) -> str:
+    return (
+        "Hello. I can answer questions about imaging and other tests for neuroendocrine tumours (NETs): "
+        "how to prepare, what happens, how long they take, whether they hurt, their risks and when "
+        "results come. I can't give a diagnosis or read your results.\n"
+        "This chat is not for emergencies: if you need urgent help, call 999.\n"
+        f"To talk to a person, call {helpline_sentence(helpline)}."
+    )

@@ -10,10 +10,16 @@ import sys
 import time
 
 from netfaq.chat import RestClient, chat
-from netfaq.servers import latest_model, start_action_server, start_rasa_server, wait_until_up
+from netfaq.servers import (
+    latest_model,
+    start_action_server,
+    start_rasa_server,
+    start_web_server,
+    wait_until_up,
+)
 
 
-def run(rasa_port: int = 5005, action_port: int = 5055, open_chat: bool = True) -> int:
+def run(rasa_port: int = 5005, action_port: int = 5055, web_port: int = 8080, open_chat: bool = True) -> int:
     model = latest_model()
     if model is None:
         print("No trained model in models/: training failed or was skipped.", file=sys.stderr)
@@ -25,14 +31,20 @@ def run(rasa_port: int = 5005, action_port: int = 5055, open_chat: bool = True) 
     try:
         actions = start_action_server(action_port)
         processes.append(actions)
-        rasa = start_rasa_server(rasa_port, action_port, model)
+        rasa_url, web_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
+        rasa = start_rasa_server(rasa_port, action_port, model, cors_origin=web_url)
         processes.append(rasa)
+        web = start_web_server(web_port, rasa_url)
+        processes.append(web)
         print(f"Starting the action server (:{action_port}) and the Rasa server (:{rasa_port}) ...", flush=True)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        wait_until_up(f"{rasa_url}/", rasa)
+        wait_until_up(f"{web_url}/", web)
         print(
-            f"Ready in {time.monotonic() - started:.1f}s. Rasa: http://127.0.0.1:{rasa_port} "
-            f"(REST: /webhooks/rest/webhook). Logs: {rasa.log.parent}",
+            f"Ready in {time.monotonic() - started:.1f}s.\n"
+            f"  Web chat demo page: {web_url}/   (open it in a browser)\n"
+            f"  Rasa REST channel:  {rasa_url}/webhooks/rest/webhook\n"
+            f"  Logs: {rasa.log.parent}",
             flush=True,
         )
         if open_chat and sys.stdin.isatty():

@@ -101,8 +101,9 @@ def start_rasa_server(
     action_port: int,
     model: Path,
     log_dir: Path = BUILD_DIR / "logs",
-    extra_args: list[str] | None = None,
+    cors_origin: str | None = None,
 ) -> Process:
+    """The Rasa server on loopback; browsers may call it only from `cors_origin` (never `*`)."""
     command = rasa_command() + [
         "run",
         "--enable-api",
@@ -116,9 +117,14 @@ def start_rasa_server(
         str(endpoints_for(action_port)),
         "--credentials",
         str(PROJECT_ROOT / "credentials.yml"),
-        *(extra_args or []),
+        *(["--cors", cors_origin] if cors_origin else []),
     ]
     return _start(f"rasa-{port}", command, log_dir)
+
+
+def start_web_server(port: int, rasa_url: str, log_dir: Path = BUILD_DIR / "logs") -> Process:
+    command = [sys.executable, "-m", "netfaq", "web", "--port", str(port), "--rasa-url", rasa_url]
+    return _start(f"web-{port}", command, log_dir)
 
 
 def wait_until_up(url: str, process: Process, timeout: float = 180.0) -> float:

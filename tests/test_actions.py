@@ -11,6 +11,7 @@ from actions.fallback import ActionFallback
 from actions.handoff import ActionNurseHandoff
 from actions.lookup import ActionAnswerGeneralQuestion, ActionAnswerProcedureQuestion, topic_for_intent
 from actions.safety import ActionDeclineDiagnosis, ActionEmergency
+from actions.welcome import ActionWelcome
 from tests.conftest import make_tracker, procedure_entity
 
 LONDON = ZoneInfo("Europe/London")
@@ -152,3 +153,13 @@ async def test_fallback_rephrase_then_offer_helpline():
     assert "0808 800 4040" in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
     assert events == [SlotSet("fallback_count", 2.0), SlotSet("helpline_offered", True)]
+
+
+async def test_welcome_says_what_it_can_and_cannot_do_with_999_and_the_helpline():
+    events, messages = await run(ActionWelcome(), make_tracker("greet"))
+    text = messages[0]["text"]
+    assert "can't give a diagnosis" in text
+    assert "not for emergencies" in text and "999" in text
+    assert "freephone 0808 800 4040" in text
+    assert [b["title"] for b in messages[0]["buttons"]][-1] == "Call a nurse"
+    assert events == []

@@ -1,0 +1,74 @@
+"""Serve the chat widget and the demo "Preparing for your scan" page, under a strict CSP."""
+
+from __future__ import annotations
+
+import functools
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from netfaq.paths import PROJECT_ROOT
+
+WEB_DIR = PROJECT_ROOT / "web"
+FILES = {
+    "/": ("demo.html", "text/html; charset=utf-8"),
+    "/index.html": ("demo.html", "text/html; charset=utf-8"),
+    "/demo.css": ("demo.css", "text/css; charset=utf-8"),
+    "/netfaq-chat.js": ("netfaq-chat.js", "text/javascript; charset=utf-8"),
+    "/netfaq-chat.css": ("netfaq-chat.css", "text/css; charset=utf-8"),
+}
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(rasa_url: str) -> str:
+    """Scripts and styles from this site only, and network requests only to the Rasa server."""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src {origin(rasa_url)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+class DemoHandler(SimpleHTTPRequestHandler):
+    def __init__(self, *args, rasa_url: str, web_dir: Path, **kwargs):
+        self.rasa_url = rasa_url
+        self.web_dir = web_dir
+        super().__init__(*args, directory=str(web_dir), **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 (the http.server naming)
+        path = urlsplit(self.path).path
+        if path not in FILES:
+            self.send_error(404, "Not found")
+            return
+        name, content_type = FILES[path]
+        body = (self.web_dir / name).read_bytes()
+        if name.endswith(".html"):
+            body = body.replace(b"{{RASA_URL}}", self.rasa_url.encode("utf-8"))
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", content_security_policy(self.rasa_url))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.send_error(405, "Method not allowed")
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        pass
+
+
+def make_server(port: int, rasa_url: str, host: str = "127.0.0.1", web_dir: Path = WEB_DIR) -> ThreadingHTTPServer:
+    handler = functools.partial(DemoHandler, rasa_url=rasa_url, web_dir=web_dir)
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def serve(port: int, rasa_url: str, host: str = "127.0.0.1") -> None:
+    with make_server(port, rasa_url, host) as server:
+        server.serve_forever()

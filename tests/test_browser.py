@@ -1,0 +1,270 @@
+"""The web chat in real headless Chromium, against the real Rasa server, action server and demo page.
+
+Screenshots go to tests/output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from netfaq.servers import start_action_server, start_rasa_server, start_web_server, wait_until_up
+from netfaq.web import content_security_policy
+from tests.test_e2e import free_port
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent / "output" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def site(trained_model, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs it (scripts/ensure_chromium.sh)")
+    logs = tmp_path_factory.mktemp("logs")
+    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    rasa_url, web_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
+    actions = start_action_server(action_port, logs)
+    rasa = start_rasa_server(rasa_port, action_port, trained_model, logs, cors_origin=web_url)
+    web = start_web_server(web_port, rasa_url, logs)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"{rasa_url}/", rasa)
+        wait_until_up(f"{web_url}/", web)
+        yield {"url": web_url, "rasa_url": rasa_url, "rasa": rasa}
+    finally:
+        for process in (web, rasa, actions):
+            process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.csp_errors = []
+    page.dialogs = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_errors.append(msg.text))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_chat(page, site) -> float:
+    """Open the demo page and the chat; seconds from navigation to the first answer on screen."""
+    started = time.monotonic()
+    page.goto(site["url"])
+    page.get_by_role("button", name="Chat with us").click()
+    page.locator(".netfaq-bot").first.wait_for()
+    return time.monotonic() - started
+
+
+def ask(page, text: str) -> None:
+    before = page.locator(".netfaq-bot").count()
+    page.get_by_label("Your question").fill(text)
+    page.get_by_role("button", name="Send").click()
+    # Locators, not wait_for_function: the page's CSP (rightly) forbids the eval that would need.
+    page.locator(".netfaq-bot").nth(before).wait_for()
+
+
+def last_bot(page):
+    return page.locator(".netfaq-bot").last
+
+
+def test_page_is_served_under_a_csp_the_widget_works_with(site, page):
+    response = requests.get(site["url"], timeout=10)
+    assert response.headers["Content-Security-Policy"] == content_security_policy(site["rasa_url"])
+    assert "connect-src " + site["rasa_url"] in response.headers["Content-Security-Policy"]
+    open_chat(page, site)
+    assert page.csp_errors == []
+
+
+def test_rasa_cors_allows_only_the_site_origin(site):
+    allowed = requests.options(
+        f"{site['rasa_url']}/webhooks/rest/webhook",
+        headers={"Origin": site["url"], "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    assert allowed.headers.get("Access-Control-Allow-Origin") == site["url"]
+    other = requests.options(
+        f"{site['rasa_url']}/webhooks/rest/webhook",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    assert other.headers.get("Access-Control-Allow-Origin") in (None, "")
+
+
+def test_opening_screen_then_ultrasound_preparation_with_its_source(site, page):
+    seconds = open_chat(page, site)
+    print(f"\nopening the page to the first answer: {seconds:.2f}s")
+    (SCREENSHOTS.parent / "timings.json").parent.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS.parent / "timings.json").write_text(json.dumps({"page_open_to_first_answer_s": seconds}))
+    welcome = last_bot(page)
+    assert "not for emergencies" in welcome.inner_text() and "999" in welcome.inner_text()
+    tel = welcome.locator("a.netfaq-tel")
+    assert tel.inner_text() == "0808 800 4040" and tel.get_attribute("href") == "tel:+448088004040"
+    assert page.evaluate("document.activeElement.id") == "netfaq-input"
+
+    ask(page, "how do I prepare for an ultrasound?")
+    answer = last_bot(page)
+    assert "stop eating for 6 hours" in answer.inner_text()
+    source = answer.locator(".netfaq-source")
+    assert source.inner_text().startswith("Source: Cancer Research UK")
+    assert "last reviewed 15 January 2019" in source.inner_text()
+    shot(page, "chat-in-use")
+
+
+def test_buttons_and_the_procedure_slot(site, page):
+    open_chat(page, site)
+    page.get_by_role("button", name="What is an octreotide scan?").click()
+    page.locator(".netfaq-bot").nth(1).wait_for()
+    assert "somatostatin receptor scintigraphy" in last_bot(page).inner_text()
+    ask(page, "how long does it take?")
+    assert "2 days" in last_bot(page).inner_text() and "24 to 48 hours" in last_bot(page).inner_text()
+
+    ask(page, "does an echo hurt")
+    assert "An echo is painless." in last_bot(page).inner_text()
+    ask(page, "and how long is it")
+    assert "about half an hour" in last_bot(page).inner_text()
+    shot(page, "procedure-slot")
+
+
+def test_which_test_buttons(site, page):
+    open_chat(page, site)
+    ask(page, "is it safe?")
+    assert "Which test is your question about?" in last_bot(page).inner_text()
+    last_bot(page).get_by_role("button", name="Liver ultrasound").click()
+    page.locator(".netfaq-bot", has_text="very safe").wait_for()
+    user_bubbles = page.locator(".netfaq-user .netfaq-bubble").all_inner_texts()
+    assert user_bubbles[-1] == "Liver ultrasound"
+
+
+def test_reload_keeps_the_conversation(site, page):
+    open_chat(page, site)
+    ask(page, "when do I get my MIBG scan results?")
+    before = page.locator(".netfaq-msg").all_inner_texts()
+    assert "sources don't say when the results of an MIBG scan come" in before[-1]
+    page.reload()
+    page.locator(".netfaq-bot").last.wait_for()
+    assert page.locator(".netfaq-msg").all_inner_texts() == before
+    ask(page, "and the risks?")
+    assert "what the risks of an MIBG scan are" in last_bot(page).inner_text()
+
+
+def test_markup_is_shown_as_text_and_never_run(site, page):
+    open_chat(page, site)
+    markup = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    ask(page, markup)
+    assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == markup
+    assert page.locator(".netfaq-log img, .netfaq-log script").count() == 0
+    assert page.dialogs == []
+    shot(page, "markup-as-text")
+
+
+def test_keyboard_only(site, page):
+    page.goto(site["url"])
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.className") == "netfaq-launcher":
+            break
+    assert page.evaluate("document.activeElement.className") == "netfaq-launcher"
+    page.keyboard.press("Enter")
+    page.locator(".netfaq-bot").first.wait_for()
+    assert page.evaluate("document.activeElement.id") == "netfaq-input"
+    page.keyboard.type("what is a bone scan")
+    page.keyboard.press("Enter")
+    page.locator(".netfaq-bot").nth(1).wait_for()
+    assert "radioactive substance" in last_bot(page).inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("#netfaq-panel").is_hidden()
+    assert page.evaluate("document.activeElement.className") == "netfaq-launcher"
+
+
+def test_no_serious_accessibility_violations(site, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    open_chat(page, site)
+    ask(page, "how long does an ultrasound take?")
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    (SCREENSHOTS.parent / "axe.json").write_text(json.dumps(violations, indent=2))
+    serious = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+
+
+@pytest.mark.parametrize(("width", "zoom"), [(320, 1.0), (1280, 2.0)], ids=["320px", "zoom-200"])
+def test_narrow_screen_and_zoom(browser, site, width, zoom):
+    context = browser.new_context(viewport={"width": int(width / zoom), "height": 640}, device_scale_factor=zoom)
+    page = context.new_page()
+    try:
+        open_chat(page, site)
+        ask(page, "how long does an echo take")
+        assert "about half an hour" in last_bot(page).inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        box = page.locator("#netfaq-panel").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+        assert page.get_by_role("button", name="Send").is_visible()
+        shot(page, f"chat-{width}px-zoom-{int(zoom * 100)}")
+    finally:
+        context.close()
+
+
+def test_reduced_motion_turns_off_the_typing_animation(browser, site):
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        page.goto(site["url"])
+        animation = page.evaluate(
+            """() => { const s = document.createElement('div'); s.className = 'netfaq-status netfaq-typing';
+                 document.querySelector('.netfaq-root').appendChild(s);
+                 return getComputedStyle(s, '::after').animationName; }"""
+        )
+        assert animation == "none"
+    finally:
+        context.close()
+
+
+def test_unreachable_server_keeps_the_message_for_a_retry(site, page):
+    """Runs last in this module: it stops the Rasa server."""
+    open_chat(page, site)
+    site["rasa"].stop()
+    page.get_by_label("Your question").fill("how do I prepare for a liver ultrasound?")
+    page.get_by_role("button", name="Send").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "can't be reached" in alert.inner_text()
+    assert page.get_by_role("button", name="Try again").is_visible()
+    assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == "how do I prepare for a liver ultrasound?"
+    assert page.locator(".netfaq-unsent").count() == 1
+    stored = page.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).pending.payload")
+    assert stored == "how do I prepare for a liver ultrasound?"
+    shot(page, "server-unreachable")

@@ -1,0 +1,327 @@
+/*
+ * NET imaging FAQ chat widget. No dependencies, no build step.
+ *
+ * Embed:
+ *   <link rel="stylesheet" href="https://YOUR-HOST/netfaq-chat.css">
+ *   <script src="https://YOUR-HOST/netfaq-chat.js" defer
+ *           data-server="https://YOUR-RASA-SERVER"
+ *           data-title="Questions about your scan"
+ *           data-initial-message="/greet"></script>
+ *
+ * Talks to Rasa's REST channel. The conversation (sender id, transcript and any message not yet
+ * delivered) is kept in localStorage, so a reload keeps it and a network error loses nothing.
+ * Every string from the patient or the server is inserted as text, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var config = {
+    server: (script && script.dataset.server) || "http://127.0.0.1:5005",
+    title: (script && script.dataset.title) || "Questions about your scan",
+    initialMessage: (script && script.dataset.initialMessage) || "/greet",
+  };
+  var STORAGE_KEY = "netfaq-chat:" + config.server;
+  var REQUEST_TIMEOUT_MS = 30000;
+  var PHONE = /\b0\d{3} \d{3} \d{4}\b/g;
+
+  function loadState() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+      if (saved && saved.sender && Array.isArray(saved.transcript)) return saved;
+    } catch (e) {
+      /* unreadable storage: start afresh */
+    }
+    return { sender: newSenderId(), transcript: [], pending: null, open: false, started: false };
+  }
+
+  function newSenderId() {
+    if (window.crypto && window.crypto.randomUUID) return "web-" + window.crypto.randomUUID();
+    return "web-" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  var state = loadState();
+
+  function saveState() {
+    try {
+      window.localStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    } catch (e) {
+      /* private mode or full storage: the chat still works for this page view */
+    }
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attrs[name];
+      else node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  /* Plain text with UK phone numbers turned into tel: links, built from text nodes only. */
+  function textWithLinks(text) {
+    var fragment = document.createDocumentFragment();
+    var last = 0;
+    text.replace(PHONE, function (match, offset) {
+      fragment.appendChild(document.createTextNode(text.slice(last, offset)));
+      var digits = match.replace(/\D/g, "");
+      var link = el("a", { href: "tel:+44" + digits.slice(1), class: "netfaq-tel", text: match });
+      fragment.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    fragment.appendChild(document.createTextNode(text.slice(last)));
+    return fragment;
+  }
+
+  /* ---- layout ---- */
+
+  var launcher = el("button", {
+    type: "button",
+    class: "netfaq-launcher",
+    "aria-expanded": "false",
+    "aria-controls": "netfaq-panel",
+    text: "Questions about your scan? Chat with us",
+  });
+  var titleId = "netfaq-title";
+  var closeButton = el("button", { type: "button", class: "netfaq-close", "aria-label": "Close chat", text: "\u00d7" });
+  var header = el("div", { class: "netfaq-header" }, [
+    el("h2", { id: titleId, class: "netfaq-title", text: config.title }),
+    closeButton,
+  ]);
+  var notice = el("p", {
+    class: "netfaq-notice",
+    text: "Not for emergencies: if you need urgent help, call 999. This assistant can't diagnose or read your results.",
+  });
+  var log = el("div", {
+    class: "netfaq-log",
+    role: "log",
+    "aria-live": "polite",
+    "aria-label": "Conversation",
+    tabindex: "0",
+  });
+  var status = el("div", { class: "netfaq-status", role: "status" });
+  var inputId = "netfaq-input";
+  var input = el("input", {
+    id: inputId,
+    class: "netfaq-input",
+    type: "text",
+    autocomplete: "off",
+    maxlength: "5000",
+    placeholder: "Type your question",
+  });
+  var sendButton = el("button", { type: "submit", class: "netfaq-send", text: "Send" });
+  var form = el("form", { class: "netfaq-form" }, [
+    el("label", { for: inputId, class: "netfaq-visually-hidden", text: "Your question" }),
+    input,
+    sendButton,
+  ]);
+  var panel = el(
+    "section",
+    { id: "netfaq-panel", class: "netfaq-panel", role: "dialog", "aria-labelledby": titleId, hidden: "" },
+    [header, notice, log, status, form]
+  );
+  var root = el("div", { class: "netfaq-root" }, [panel, launcher]);
+
+  /* ---- transcript ---- */
+
+  function renderBotText(text) {
+    var box = el("div", { class: "netfaq-bubble" });
+    var list = null;
+    text.split("\n").forEach(function (line) {
+      if (/^Sources?: /.test(line)) {
+        box.appendChild(el("p", { class: "netfaq-source" }, [line]));
+        list = null;
+      } else if (line.indexOf("\u2022 ") === 0) {
+        if (!list) {
+          list = el("ul");
+          box.appendChild(list);
+        }
+        var item = el("li");
+        item.appendChild(textWithLinks(line.slice(2)));
+        list.appendChild(item);
+      } else if (line.trim()) {
+        var para = el("p");
+        para.appendChild(textWithLinks(line));
+        box.appendChild(para);
+        list = null;
+      }
+    });
+    return box;
+  }
+
+  function renderEntry(entry, index) {
+    if (entry.from === "user") {
+      var bubble = el("div", { class: "netfaq-bubble", text: entry.text });
+      var row = el("div", { class: "netfaq-msg netfaq-user" }, [
+        el("span", { class: "netfaq-visually-hidden", text: "You said: " }),
+        bubble,
+      ]);
+      if (entry.failed) row.appendChild(el("span", { class: "netfaq-unsent", text: "Not sent yet" }));
+      return row;
+    }
+    if (entry.from === "error") {
+      var retry = el("button", { type: "button", class: "netfaq-retry", text: "Try again" });
+      retry.addEventListener("click", function () {
+        deliver();
+      });
+      return el("div", { class: "netfaq-msg netfaq-error", role: "alert" }, [
+        el("p", { text: entry.text }),
+        retry,
+      ]);
+    }
+    var children = [el("span", { class: "netfaq-visually-hidden", text: "Assistant said: " })];
+    if (entry.text) children.push(renderBotText(entry.text));
+    if (entry.buttons && entry.buttons.length) {
+      var group = el("div", { class: "netfaq-buttons", role: "group", "aria-label": "Suggested replies" });
+      entry.buttons.forEach(function (button) {
+        var b = el("button", { type: "button", class: "netfaq-quick", text: button.title });
+        b.disabled = index !== state.transcript.length - 1;
+        b.addEventListener("click", function () {
+          send(button.payload, button.title);
+        });
+        group.appendChild(b);
+      });
+      children.push(group);
+    }
+    return el("div", { class: "netfaq-msg netfaq-bot" }, children);
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    state.transcript.forEach(function (entry, index) {
+      log.appendChild(renderEntry(entry, index));
+    });
+    // Show the start of the newest message: a long answer is read from its top.
+    var newest = log.lastElementChild;
+    log.scrollTop = newest ? Math.max(0, newest.offsetTop - 8) : 0;
+  }
+
+  function append(entry) {
+    state.transcript.push(entry);
+    saveState();
+    renderAll();
+  }
+
+  /* ---- talking to Rasa ---- */
+
+  function setBusy(busy) {
+    status.textContent = busy ? "The assistant is typing\u2026" : "";
+    status.classList.toggle("netfaq-typing", busy);
+    sendButton.disabled = busy;
+  }
+
+  function post(message) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    return window
+      .fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: state.sender, message: message }),
+        signal: controller ? controller.signal : undefined,
+      })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .finally(function () {
+        if (timer) window.clearTimeout(timer);
+      });
+  }
+
+  /* Sends state.pending; on failure it stays pending (and stored) until a retry succeeds. */
+  function deliver() {
+    if (!state.pending) return;
+    state.transcript = state.transcript.filter(function (e) { return e.from !== "error"; });
+    state.transcript.forEach(function (e) { delete e.failed; });
+    saveState();
+    renderAll();
+    setBusy(true);
+    var pending = state.pending;
+    post(pending.payload)
+      .then(function (replies) {
+        state.pending = null;
+        (replies || []).forEach(function (reply) {
+          if (reply.text || (reply.buttons && reply.buttons.length)) {
+            state.transcript.push({ from: "bot", text: reply.text || "", buttons: reply.buttons || [] });
+          }
+        });
+        saveState();
+        renderAll();
+      })
+      .catch(function () {
+        var shown = state.transcript.filter(function (e) { return e.from === "user"; });
+        if (shown.length && pending.shown) shown[shown.length - 1].failed = true;
+        append({
+          from: "error",
+          text: "Sorry, the assistant can't be reached right now. Your message has been kept: press Try again.",
+        });
+      })
+      .finally(function () {
+        setBusy(false);
+      });
+  }
+
+  function send(payload, shownText) {
+    if (state.pending) return;
+    state.pending = { payload: payload, shown: shownText !== null };
+    if (shownText !== null) state.transcript.push({ from: "user", text: shownText });
+    saveState();
+    renderAll();
+    deliver();
+  }
+
+  /* ---- open, close, keyboard ---- */
+
+  function openPanel() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.hidden = true;
+    state.open = true;
+    saveState();
+    renderAll();
+    input.focus();
+    if (!state.started) {
+      state.started = true;
+      send(config.initialMessage, null);
+    } else if (state.pending && !status.textContent) {
+      deliver();
+    }
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    state.open = false;
+    saveState();
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", openPanel);
+  closeButton.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closePanel();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (!text.trim() || state.pending) return;
+    input.value = "";
+    send(text, text);
+  });
+
+  function mount() {
+    document.body.appendChild(root);
+    renderAll();
+    if (state.open) openPanel();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
+  else mount();
+})();
