@@ -9,6 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before spaCy or Rasa pull 
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from netfaq.paths import GENERATED_NLU_FILE, KNOWLEDGE_DIR, SPACY_MODEL_DIR
@@ -177,6 +178,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Third-party deprecation notices (spaCy, TensorFlow, click) are noise for a patient-facing run.
+    warnings.simplefilter("ignore", DeprecationWarning)
     args = parser().parse_args(argv)
     return args.func(args)
 

@@ -70,12 +70,12 @@ def trained_model() -> Path:
     import subprocess
     import sys
 
-    from netfaq.servers import latest_model, quiet_env
+    from netfaq.servers import current_model, quiet_env
 
     result = subprocess.run(
         [sys.executable, "-m", "netfaq", "train"], cwd=ROOT, env=quiet_env(), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    model = latest_model()
-    assert model is not None
+    model = current_model()
+    assert model.exists(), result.stdout[-3000:]
     return model

@@ -60,3 +60,34 @@ def test_bootstrap_without_python310_says_what_to_install(tmp_path):
     assert "Python 3.10 was not found" in result.stderr
     assert "pyenv install 3.10.13" in result.stderr
     assert not (copy / ".venv").exists()
+
+
+def test_train_skips_when_nothing_changed():
+    from netfaq.servers import current_model
+
+    if not current_model().exists():
+        assert netfaq("train").returncode == 0
+    result = netfaq("train")
+    assert result.returncode == 0
+    assert "Model is up to date" in result.stdout
+    assert current_model().exists()
+
+
+def test_fingerprint_changes_with_training_data(tmp_path, monkeypatch):
+    import shutil
+
+    from netfaq import servers
+
+    for name in ("config.yml", "domain.yml", "data", "rasa_extensions", "build"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    monkeypatch.setattr(servers, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(servers, "SPACY_MODEL_DIR", tmp_path / "build" / "spacy_procedures")
+    before = servers.training_fingerprint()
+    assert servers.training_fingerprint() == before
+    rules = tmp_path / "data" / "rules" / "conversation.yml"
+    rules.write_text(rules.read_text() + "\n")
+    assert servers.training_fingerprint() != before
