@@ -134,10 +134,12 @@ def start_rasa_server(
     log_dir: Path = BUILD_DIR / "logs",
     cors_origin: str | None = None,
 ) -> Process:
-    """The Rasa server on loopback; browsers may call it only from `cors_origin` (never `*`)."""
+    """The Rasa server on loopback; browsers may call it only from `cors_origin` (never `*`).
+
+    Rasa's HTTP API (--enable-api: trackers, model replacement) stays off: nothing here needs it.
+    """
     command = rasa_command() + [
         "run",
-        "--enable-api",
         "--interface",
         "127.0.0.1",
         "--port",

@@ -40,9 +40,8 @@ if [ ! -f "$stamp" ] || ! cmp -s requirements/lock.txt "$stamp"; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
   .venv/bin/uv pip sync --quiet --python .venv/bin/python requirements/lock.txt
   .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps --no-build-isolation -e .
+  # Telemetry is off for every command run through the Makefile (RASA_TELEMETRY_ENABLED=false)
+  # and, here, in Rasa's own config for anyone calling rasa directly.
+  RASA_TELEMETRY_ENABLED=false .venv/bin/rasa telemetry disable >/dev/null 2>&1 || true
   cp requirements/lock.txt "$stamp"
 fi
-
-# Rasa's telemetry stays off for every command run through the Makefile and scripts,
-# and is switched off in Rasa's own config for anyone calling rasa directly.
-RASA_TELEMETRY_ENABLED=false .venv/bin/rasa telemetry disable >/dev/null 2>&1 || true

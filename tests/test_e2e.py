@@ -150,3 +150,8 @@ def test_dead_action_server_still_gets_a_clear_answer(trained_model, tmp_path):
         assert "isn't responding" in reply and "0808 800 4040" in reply
     finally:
         rasa.stop()
+
+
+def test_rasa_http_api_is_not_exposed(assistant):
+    response = requests.get(f"{assistant.url}/conversations/anyone/tracker", timeout=10)
+    assert response.status_code == 404

@@ -164,7 +164,7 @@ def test_broken_yaml_names_the_line(kb_copy):
     assert "broken YAML" in problems[0]
 
 
-def test_unknown_figure_and_missing_topic_are_both_reported(kb_copy):
+def test_schema_errors_are_reported_before_facts_are_read(kb_copy):
     def change(d):
         d["procedure"]["topics"]["duration"][0]["text"] = "It takes {forever}."
         del d["procedure"]["topics"]["risks"]
