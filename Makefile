@@ -17,7 +17,7 @@ run: install ## build, train if needed, start both servers and chat in this term
 	$(PY) -m netfaq run
 
 test: install ## the whole test suite, browser tests included (trains the model first if needed)
-	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_test_tools.sh
 	$(PY) -m pytest
 
 build: install ## validate the knowledge base and write what derives from it

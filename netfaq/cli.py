@@ -23,6 +23,7 @@ EXAMPLES = {
     "coverage": "netfaq coverage",
     "evaluate": "netfaq evaluate --data tests/nlu/heldout.yml --json reports/heldout.json",
     "web": "netfaq web --port 8080 --rasa-url http://127.0.0.1:5005",
+    "retention": "netfaq retention --days 90\n  NETFAQ_DB_DIALECT=postgresql NETFAQ_DB_HOST=db netfaq retention",
 }
 
 
@@ -100,6 +101,20 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from netfaq.conversations import database_url, delete_older_than
+
+    url = database_url()
+    result = delete_older_than(sa.create_engine(url), args.days)
+    print(
+        f"deleted {result.conversations} conversations ({result.events} events) older than {args.days:g} days "
+        f"from {url.render_as_string(hide_password=True)}"
+    )
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from netfaq.schema import TOPICS
 
@@ -169,6 +184,13 @@ def parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=8080)
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--rasa-url", default="http://127.0.0.1:5005", help="the Rasa server the widget talks to")
+
+    retention = add(
+        "retention",
+        cmd_retention,
+        "Delete stored conversations whose last message is older than --days (database from NETFAQ_DB_*).",
+    )
+    retention.add_argument("--days", type=float, default=float(os.environ.get("NETFAQ_RETENTION_DAYS", 90)))
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

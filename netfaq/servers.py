@@ -20,8 +20,21 @@ from netfaq.paths import BUILD_DIR, MODELS_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
 BIN = Path(sys.executable).parent
 
 
-def quiet_env() -> dict[str, str]:
+TRACKER_STORE_DEFAULTS = {
+    "NETFAQ_DB_DIALECT": "sqlite",
+    "NETFAQ_DB_NAME": str(PROJECT_ROOT / "var" / "conversations.db"),
+    "NETFAQ_DB_HOST": "",
+    "NETFAQ_DB_PORT": "",
+    "NETFAQ_DB_USER": "",
+    "NETFAQ_DB_PASSWORD": "",
+}
+
+
+def quiet_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    for name, default in TRACKER_STORE_DEFAULTS.items():
+        env.setdefault(name, default)
+    env.update(overrides or {})
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -106,14 +119,14 @@ class Process:
             self.popen.wait()
 
 
-def _start(name: str, command: list[str], log_dir: Path) -> Process:
+def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Process:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     handle = open(log, "ab")
     popen = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
-        env=quiet_env(),
+        env=quiet_env(env),
         stdout=handle,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so stop() ends its children too
@@ -133,6 +146,7 @@ def start_rasa_server(
     model: Path,
     log_dir: Path = BUILD_DIR / "logs",
     cors_origin: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Process:
     """The Rasa server on loopback; browsers may call it only from `cors_origin` (never `*`).
 
@@ -152,7 +166,10 @@ def start_rasa_server(
         str(PROJECT_ROOT / "credentials.yml"),
         *(["--cors", cors_origin] if cors_origin else []),
     ]
-    return _start(f"rasa-{port}", command, log_dir)
+    settings = quiet_env(env)
+    if settings["NETFAQ_DB_DIALECT"] == "sqlite":
+        Path(settings["NETFAQ_DB_NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    return _start(f"rasa-{port}", command, log_dir, env)
 
 
 def start_web_server(port: int, rasa_url: str, log_dir: Path = BUILD_DIR / "logs") -> Process:

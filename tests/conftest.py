@@ -16,6 +16,15 @@ from netfaq.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
 from netfaq.paths import KNOWLEDGE_DIR  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def conversations_database(tmp_path_factory) -> Path:
+    """Servers started by tests store conversations here, never in the developer's var/."""
+    path = tmp_path_factory.mktemp("db") / "conversations.db"
+    os.environ["NETFAQ_DB_DIALECT"] = "sqlite"
+    os.environ["NETFAQ_DB_NAME"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_knowledge()

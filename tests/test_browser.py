@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def site(trained_model, tmp_path_factory):
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it (scripts/ensure_chromium.sh)")
+        pytest.fail("Chromium is missing: `make test` installs it (scripts/ensure_test_tools.sh)")
     logs = tmp_path_factory.mktemp("logs")
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     rasa_url, web_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"

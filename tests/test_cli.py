@@ -12,7 +12,9 @@ def netfaq(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "netfaq", *args], cwd=ROOT, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("command", ["validate", "build", "train", "run", "chat", "coverage", "evaluate", "web"])
+@pytest.mark.parametrize(
+    "command", ["validate", "build", "train", "run", "chat", "coverage", "evaluate", "web", "retention"]
+)
 def test_every_command_has_help_with_an_example(command):
     result = netfaq(command, "--help")
     assert result.returncode == 0

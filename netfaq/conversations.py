@@ -1,0 +1,60 @@
+"""Stored conversations (Rasa's SQL tracker store `events` table): connection and retention."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from netfaq.servers import TRACKER_STORE_DEFAULTS
+
+
+def database_url(env: dict[str, str] | None = None) -> sa.engine.URL:
+    """The tracker store's database, from the same NETFAQ_DB_* variables endpoints.yml reads."""
+    settings = {
+        **TRACKER_STORE_DEFAULTS,
+        **{k: v for k, v in (env or os.environ).items() if k in TRACKER_STORE_DEFAULTS},
+    }
+    dialect = settings["NETFAQ_DB_DIALECT"]
+    if dialect == "sqlite":
+        return sa.engine.URL.create("sqlite", database=settings["NETFAQ_DB_NAME"])
+    return sa.engine.URL.create(
+        dialect,
+        username=settings["NETFAQ_DB_USER"] or None,
+        password=settings["NETFAQ_DB_PASSWORD"] or None,
+        host=settings["NETFAQ_DB_HOST"] or None,
+        port=int(settings["NETFAQ_DB_PORT"]) if settings["NETFAQ_DB_PORT"] else None,
+        database=settings["NETFAQ_DB_NAME"],
+    )
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    conversations: int
+    events: int
+
+
+def delete_older_than(engine: sa.engine.Engine, days: float, now: float | None = None) -> RetentionResult:
+    """Delete whole conversations whose latest event is older than `days`."""
+    if days < 0:
+        raise ValueError("days must be zero or more")
+    cutoff = (now if now is not None else time.time()) - days * 86400
+    with engine.begin() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return RetentionResult(0, 0)
+        old = (
+            connection.execute(
+                sa.text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
+                {"cutoff": cutoff},
+            )
+            .scalars()
+            .all()
+        )
+        deleted = 0
+        for sender_id in old:
+            deleted += connection.execute(
+                sa.text("DELETE FROM events WHERE sender_id = :sender_id"), {"sender_id": sender_id}
+            ).rowcount
+    return RetentionResult(len(old), deleted)

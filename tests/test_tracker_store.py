@@ -1,0 +1,155 @@
+"""Conversations are stored redacted, in a real SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from netfaq.conversations import database_url, delete_older_than
+from netfaq.servers import start_action_server, start_rasa_server, wait_until_up
+from tests.test_e2e import Assistant, free_port, texts
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+QUESTION_WITH_PHONE = "how do I prepare for an ultrasound next week? you can ring me on 07700 900123"
+DETAILS = "my nhs number is 943 476 5919, postcode SW1A 1AA, email jo@example.com, born 3/4/1961"
+
+
+@pytest.fixture(scope="module")
+def action_port(tmp_path_factory):
+    port = free_port()
+    process = start_action_server(port, tmp_path_factory.mktemp("logs"))
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process)
+        yield port
+    finally:
+        process.stop()
+
+
+def assistant_on(db_env: dict[str, str], model: Path, action_port: int, logs: Path):
+    port = free_port()
+    process = start_rasa_server(port, action_port, model, logs, env=db_env)
+    wait_until_up(f"http://127.0.0.1:{port}/", process)
+    return Assistant(f"http://127.0.0.1:{port}"), process
+
+
+def stored_user_and_bot_text(engine: sa.engine.Engine, sender: str) -> tuple[list[str], list[str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).all()
+    users = [json.loads(d)["text"] for t, d in rows if t == "user"]
+    bots = [json.loads(d).get("text") or "" for t, d in rows if t == "bot"]
+    return users, bots
+
+
+def hold_conversation_and_check_storage(assistant: Assistant, engine: sa.engine.Engine) -> None:
+    sender = uuid.uuid4().hex
+    # Understanding runs on the original text ...
+    assert "stop eating for 6 hours" in texts(assistant.say(QUESTION_WITH_PHONE, sender))
+    assert "within 1 or 2 weeks" in texts(assistant.say("and the results?", sender))
+    assert texts(assistant.say(DETAILS, sender))
+    assert "0808 800 4040" in texts(assistant.say("can I talk to a nurse", sender))
+    users, bots = stored_user_and_bot_text(engine, sender)
+    # ... and only the stored copy is redacted.
+    assert users == [
+        "how do I prepare for an ultrasound next week? you can ring me on [phone]",
+        "and the results?",
+        "my nhs number is [NHS number], postcode [postcode], email [email], born [date]",
+        "can I talk to a nurse",
+    ]
+    assert any("freephone 0808 800 4040" in b for b in bots), "the helpline number is not redacted"
+
+
+def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_ones(trained_model, action_port, tmp_path):
+    db_file = tmp_path / "conversations.db"
+    env = {"NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(db_file)}
+    assistant, process = assistant_on(env, trained_model, action_port, tmp_path)
+    try:
+        engine = sa.create_engine(database_url(env))
+        hold_conversation_and_check_storage(assistant, engine)
+    finally:
+        process.stop()
+    assert delete_older_than(engine, days=30).conversations == 0
+    later = time.time() + 31 * 86400
+    result = delete_older_than(engine, days=30, now=later)
+    assert result.conversations == 1 and result.events > 6
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT COUNT(*) FROM events")).scalar() == 0
+
+
+def postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A throwaway PostgreSQL server on a loopback port, started with initdb and pg_ctl."""
+    binaries = postgres_bin()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): `make test` installs them with apt")
+    # Not under pytest's temp folder: the postgres user must be able to reach it.
+    data = Path(tempfile.mkdtemp(prefix="netfaq-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(data, "postgres", "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run(
+        [*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "netfaq"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
+    subprocess.run(
+        [
+            *run_as,
+            str(binaries / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(data / "server.log"),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [*run_as, str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "netfaq", "netfaq"],
+            check=True,
+            capture_output=True,
+        )
+        yield {
+            "NETFAQ_DB_DIALECT": "postgresql",
+            "NETFAQ_DB_HOST": "127.0.0.1",
+            "NETFAQ_DB_PORT": str(port),
+            "NETFAQ_DB_NAME": "netfaq",
+            "NETFAQ_DB_USER": "netfaq",
+            "NETFAQ_DB_PASSWORD": "",
+        }
+    finally:
+        subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
+
+
+def test_postgresql_stores_redacted_conversations(trained_model, action_port, postgres, tmp_path):
+    assistant, process = assistant_on(postgres, trained_model, action_port, tmp_path)
+    try:
+        engine = sa.create_engine(database_url(postgres))
+        hold_conversation_and_check_storage(assistant, engine)
+    finally:
+        process.stop()
+    assert delete_older_than(engine, days=0, now=time.time() + 10).conversations >= 1
