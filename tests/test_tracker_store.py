@@ -35,11 +35,17 @@ def action_port(tmp_path_factory):
         process.stop()
 
 
-def assistant_on(db_env: dict[str, str], model: Path, action_port: int, logs: Path):
+def converse_and_check_storage(db_env: dict[str, str], model: Path, action_port: int, logs: Path) -> sa.engine.Engine:
+    """Hold a conversation through a Rasa server using this database; check what was stored."""
     port = free_port()
     process = start_rasa_server(port, action_port, model, logs, env=db_env)
-    wait_until_up(f"http://127.0.0.1:{port}/", process)
-    return Assistant(f"http://127.0.0.1:{port}"), process
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", process)
+        engine = sa.create_engine(database_url(db_env))
+        hold_conversation_and_check_storage(Assistant(f"http://127.0.0.1:{port}"), engine)
+    finally:
+        process.stop()
+    return engine
 
 
 def stored_user_and_bot_text(engine: sa.engine.Engine, sender: str) -> tuple[list[str], list[str]]:
@@ -73,12 +79,7 @@ def hold_conversation_and_check_storage(assistant: Assistant, engine: sa.engine.
 def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_ones(trained_model, action_port, tmp_path):
     db_file = tmp_path / "conversations.db"
     env = {"NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(db_file)}
-    assistant, process = assistant_on(env, trained_model, action_port, tmp_path)
-    try:
-        engine = sa.create_engine(database_url(env))
-        hold_conversation_and_check_storage(assistant, engine)
-    finally:
-        process.stop()
+    engine = converse_and_check_storage(env, trained_model, action_port, tmp_path)
     assert delete_older_than(engine, days=30).conversations == 0
     later = time.time() + 31 * 86400
     result = delete_older_than(engine, days=30, now=later)
@@ -143,13 +144,9 @@ def postgres():
         }
     finally:
         subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_postgresql_stores_redacted_conversations(trained_model, action_port, postgres, tmp_path):
-    assistant, process = assistant_on(postgres, trained_model, action_port, tmp_path)
-    try:
-        engine = sa.create_engine(database_url(postgres))
-        hold_conversation_and_check_storage(assistant, engine)
-    finally:
-        process.stop()
+    engine = converse_and_check_storage(postgres, trained_model, action_port, tmp_path)
     assert delete_older_than(engine, days=0, now=time.time() + 10).conversations >= 1
