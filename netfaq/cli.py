@@ -23,6 +23,7 @@ EXAMPLES = {
     "coverage": "netfaq coverage",
     "evaluate": "netfaq evaluate --data tests/nlu/heldout.yml --json reports/heldout.json",
     "web": "netfaq web --port 8080 --rasa-url http://127.0.0.1:5005",
+    "review": "netfaq review list --flag emergency\n  netfaq review show web-3f2a9c",
     "retention": "netfaq retention --days 90\n  NETFAQ_DB_DIALECT=postgresql NETFAQ_DB_HOST=db netfaq retention",
 }
 
@@ -115,6 +116,50 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from netfaq import review
+    from netfaq.conversations import database_url
+
+    engine = sa.create_engine(database_url())
+    if args.review_command == "show":
+        item = review.conversation(engine, args.conversation_id)
+        if item is None:
+            print(f"no conversation with id {args.conversation_id!r}", file=sys.stderr)
+            return 1
+        print(f"{item.id}  {item.started:%Y-%m-%d %H:%M}  flags: {' '.join(item.flags) or '-'}")
+        for turn in item.turns:
+            confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
+            print(f"\npatient: {turn.text}")
+            print(
+                f"  intent {turn.intent} ({confidence}); procedure {', '.join(turn.procedures) or '-'}; "
+                f"answered by {', '.join(turn.actions) or '-'}"
+            )
+            for reply in turn.replies:
+                print("  bot: " + reply.replace("\n", "\n       "))
+        return 0
+    try:
+        items = review.conversations(
+            engine, args.flag, args.since, args.until, args.procedure, args.intent, args.search
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.csv:
+        with open(args.csv, "w", newline="", encoding="utf-8") as out:
+            count = review.write_csv(items, out)
+        print(f"wrote {count} conversations to {args.csv}")
+        return 0
+    for item in items:
+        print(
+            f"{item.ended:%Y-%m-%d %H:%M}  {item.id}  {len(item.turns):>3} msgs  "
+            f"{' '.join(item.flags) or '-':<28} {' '.join(item.procedures)}"
+        )
+    print(f"{len(items)} conversations")
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from netfaq.schema import TOPICS
 
@@ -191,6 +236,31 @@ def parser() -> argparse.ArgumentParser:
         "Delete stored conversations whose last message is older than --days (database from NETFAQ_DB_*).",
     )
     retention.add_argument("--days", type=float, default=float(os.environ.get("NETFAQ_RETENTION_DAYS", 90)))
+
+    review = add("review", cmd_review, "List, filter, read and export stored (redacted) conversations.")
+    review_sub = review.add_subparsers(dest="review_command", required=True)
+    listing = review_sub.add_parser(
+        "list",
+        help="conversations with date, length and flags, newest first",
+        description="Conversations with date, length and flags, newest first.",
+        epilog="example:\n  netfaq review list --flag handoff --since 2026-11-01 --csv handoffs.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listing.add_argument("--flag", help="handoff, emergency, fallback or low_confidence")
+    listing.add_argument("--since", help="first day, YYYY-MM-DD")
+    listing.add_argument("--until", help="last day, YYYY-MM-DD")
+    listing.add_argument("--procedure", help="procedure id, e.g. mibg_scan")
+    listing.add_argument("--intent", help="intent name, e.g. ask_results")
+    listing.add_argument("--search", help="text the patient typed")
+    listing.add_argument("--csv", type=Path, help="write the listed conversations to this CSV file")
+    show = review_sub.add_parser(
+        "show",
+        help="one conversation's transcript with intent, confidence, procedure and answering action",
+        description="One conversation's transcript with intent, confidence, procedure and answering action.",
+        epilog="example:\n  netfaq review show web-3f2a9c",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    show.add_argument("conversation_id")
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

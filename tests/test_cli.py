@@ -13,7 +13,7 @@ def netfaq(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(
-    "command", ["validate", "build", "train", "run", "chat", "coverage", "evaluate", "web", "retention"]
+    "command", ["validate", "build", "train", "run", "chat", "coverage", "evaluate", "web", "retention", "review"]
 )
 def test_every_command_has_help_with_an_example(command):
     result = netfaq(command, "--help")

@@ -1,0 +1,179 @@
+"""Staff review over a real SQLite tracker store written by the real redacting store."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from netfaq import review
+from rasa_extensions.tracker_store import RedactingSQLTrackerStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def at(day: int, hour: int = 10) -> float:
+    return datetime(2026, 11, day, hour, tzinfo=timezone.utc).timestamp()
+
+
+def user(text, intent, confidence, when, procedure=None):
+    entities = [{"entity": "procedure", "value": procedure}] if procedure else []
+    return UserUttered(text, {"name": intent, "confidence": confidence}, entities, timestamp=when)
+
+
+def turn(message, action, reply, when):
+    return [
+        message,
+        ActionExecuted(action, timestamp=when),
+        BotUttered(reply, timestamp=when),
+        ActionExecuted("action_listen", timestamp=when),
+    ]
+
+
+CONVERSATIONS = {
+    "handed-off": [
+        *turn(
+            user(
+                "how do i prepare for an ultrasound, ring me on 07700 900123",
+                "ask_preparation",
+                0.97,
+                at(2),
+                "abdominal_ultrasound",
+            ),
+            "action_answer_procedure_question",
+            "Ultrasound scan: preparing",
+            at(2),
+        ),
+        *turn(user("can i talk to a nurse", "ask_nurse", 0.99, at(2)), "action_nurse_handoff", "freephone", at(2)),
+    ],
+    "emergency": [
+        *turn(user("i have chest pain", "emergency", 1.0, at(10)), "action_emergency", "call 999", at(10)),
+    ],
+    "fallback": [
+        *turn(user("blorp zzz", "nlu_fallback", 0.4, at(20)), "action_fallback", "Sorry", at(20)),
+        *turn(
+            user("when do mibg results come", "ask_results", 0.55, at(20), "mibg_scan"),
+            "action_answer_procedure_question",
+            "our sources don't say",
+            at(20),
+        ),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("review") / "conversations.db"
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    for sender, events in CONVERSATIONS.items():
+        start = events[0].timestamp
+        history = [
+            ActionExecuted("action_session_start", timestamp=start),
+            SessionStarted(timestamp=start),
+            ActionExecuted("action_listen", timestamp=start),
+            *events,
+        ]
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, history, domain.slots)))
+    return sa.create_engine(f"sqlite:///{path}")
+
+
+def ids(items):
+    return [c.id for c in items]
+
+
+def test_list_newest_first_with_flags(engine):
+    items = review.conversations(engine)
+    assert ids(items) == ["fallback", "emergency", "handed-off"]
+    flags = {c.id: c.flags for c in items}
+    assert flags == {
+        "handed-off": ["handoff"],
+        "emergency": ["emergency"],
+        "fallback": ["fallback", "low_confidence"],
+    }
+    assert items[2].started == datetime(2026, 11, 2, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"flag": "handoff"}, ["handed-off"]),
+        ({"flag": "low_confidence"}, ["fallback"]),
+        ({"since": "2026-11-05", "until": "2026-11-15"}, ["emergency"]),
+        ({"procedure": "mibg_scan"}, ["fallback"]),
+        ({"intent": "ask_preparation"}, ["handed-off"]),
+        ({"search": "CHEST"}, ["emergency"]),
+        ({"search": "07700"}, []),  # stored redacted
+    ],
+)
+def test_filters(engine, filters, expected):
+    assert ids(review.conversations(engine, **filters)) == expected
+
+
+def test_transcript_has_intent_confidence_procedure_action_and_redacted_text(engine):
+    item = review.conversation(engine, "handed-off")
+    first = item.turns[0]
+    assert first.text == "how do i prepare for an ultrasound, ring me on [phone]"
+    assert (first.intent, first.confidence, first.procedures) == ("ask_preparation", 0.97, ["abdominal_ultrasound"])
+    assert first.actions == ["action_answer_procedure_question"]
+    assert item.turns[1].replies == ["freephone"]
+    assert review.conversation(engine, "no-such-id") is None
+
+
+@pytest.mark.parametrize(("name", "value"), [("since", "23/11/2026"), ("until", "yesterday")])
+def test_malformed_date_filter_gives_a_clear_message(engine, name, value):
+    with pytest.raises(ValueError, match=f"{name} must be a date written YYYY-MM-DD"):
+        review.conversations(engine, **{name: value})
+
+
+def test_unknown_flag_is_refused(engine):
+    with pytest.raises(ValueError, match="flag must be one of"):
+        review.conversations(engine, flag="angry")
+
+
+def test_csv_export_and_empty_export_has_headers(engine):
+    out = io.StringIO()
+    assert review.write_csv(review.conversations(engine, flag="emergency"), out) == 1
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == list(review.CSV_COLUMNS)
+    assert rows[1][0] == "emergency" and rows[1][4] == "emergency"
+    empty = io.StringIO()
+    assert review.write_csv(review.conversations(engine, search="nothing like this"), empty) == 0
+    assert empty.getvalue().strip() == ",".join(review.CSV_COLUMNS)
+
+
+def test_an_empty_database_lists_nothing(tmp_path):
+    assert review.conversations(sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")) == []
+
+
+def cli(*args, db: Path):
+    env = {"PATH": "/usr/bin:/bin", "NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(db)}
+    return subprocess.run(
+        [sys.executable, "-m", "netfaq", "review", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_command_line_twin(engine, tmp_path):
+    db = Path(engine.url.database)
+    listing = cli("list", "--flag", "emergency", db=db)
+    assert listing.returncode == 0 and "emergency" in listing.stdout and "1 conversations" in listing.stdout
+    shown = cli("show", "handed-off", db=db)
+    assert "patient: how do i prepare for an ultrasound, ring me on [phone]" in shown.stdout
+    assert "intent ask_preparation (0.97); procedure abdominal_ultrasound" in shown.stdout
+    missing = cli("show", "nobody", db=db)
+    assert missing.returncode == 1 and "no conversation with id 'nobody'" in missing.stderr
+    bad = cli("list", "--since", "last week", db=db)
+    assert bad.returncode == 2 and "since must be a date written YYYY-MM-DD" in bad.stderr
+    export = tmp_path / "out.csv"
+    assert cli("list", "--csv", str(export), db=db).returncode == 0
+    assert len(export.read_text().splitlines()) == 4
