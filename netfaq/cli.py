@@ -193,15 +193,17 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(
+    def add(name: str, func, help_text: str, into=sub, example: str | None = None) -> argparse.ArgumentParser:
+        """A command (or, with `into`, a sub-command) whose help ends with an example."""
+        p = into.add_parser(
             name,
             help=help_text,
             description=help_text,
-            epilog="example:\n  " + EXAMPLES[name],
+            epilog="example:\n  " + (example or EXAMPLES[name]),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        p.set_defaults(func=func)
+        if func is not None:
+            p.set_defaults(func=func)
         return p
 
     for name, func, help_text in (
@@ -239,12 +241,12 @@ def parser() -> argparse.ArgumentParser:
 
     review = add("review", cmd_review, "List, filter, read and export stored (redacted) conversations.")
     review_sub = review.add_subparsers(dest="review_command", required=True)
-    listing = review_sub.add_parser(
+    listing = add(
         "list",
-        help="conversations with date, length and flags, newest first",
-        description="Conversations with date, length and flags, newest first.",
-        epilog="example:\n  netfaq review list --flag handoff --since 2026-11-01 --csv handoffs.csv",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        None,
+        "Conversations with date, length and flags, newest first.",
+        into=review_sub,
+        example="netfaq review list --flag handoff --since 2026-11-01 --csv handoffs.csv",
     )
     listing.add_argument("--flag", help="handoff, emergency, fallback or low_confidence")
     listing.add_argument("--since", help="first day, YYYY-MM-DD")
@@ -253,12 +255,12 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--intent", help="intent name, e.g. ask_results")
     listing.add_argument("--search", help="text the patient typed")
     listing.add_argument("--csv", type=Path, help="write the listed conversations to this CSV file")
-    show = review_sub.add_parser(
+    show = add(
         "show",
-        help="one conversation's transcript with intent, confidence, procedure and answering action",
-        description="One conversation's transcript with intent, confidence, procedure and answering action.",
-        epilog="example:\n  netfaq review show web-3f2a9c",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        None,
+        "One conversation's transcript with intent, confidence, procedure and answering action.",
+        into=review_sub,
+        example="netfaq review show web-3f2a9c",
     )
     show.add_argument("conversation_id")
 

@@ -364,11 +364,7 @@ def _innermost(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
 
 def _describe(error: jsonschema.ValidationError) -> str:
     field_name = error.absolute_path[-1] if error.absolute_path else "value"
-    if (
-        error.validator in ("minLength", "pattern")
-        and error.instance in ("",)
-        or (error.validator == "pattern" and isinstance(error.instance, str) and not error.instance.strip())
-    ):
+    if error.validator in ("minLength", "pattern") and isinstance(error.instance, str) and not error.instance.strip():
         return f"empty text in '{field_name}'"
     if error.validator == "required":
         missing = error.message.split("'")[1]

@@ -19,6 +19,11 @@ from netfaq.servers import (
 )
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM (e.g. from a supervisor) cleans up the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def run(rasa_port: int = 5005, action_port: int = 5055, web_port: int = 8080, open_chat: bool = True) -> int:
     model = latest_model()
     if model is None:
@@ -26,8 +31,7 @@ def run(rasa_port: int = 5005, action_port: int = 5055, web_port: int = 8080, op
         return 1
     started = time.monotonic()
     processes = []
-    # SIGTERM (e.g. from a supervisor) should clean up like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     try:
         actions = start_action_server(action_port)
         processes.append(actions)
