@@ -23,7 +23,7 @@ EXAMPLES = {
     "coverage": "netfaq coverage",
     "evaluate": "netfaq evaluate --data tests/nlu/heldout.yml --json reports/heldout.json",
     "web": "netfaq web --port 8080 --rasa-url http://127.0.0.1:5005",
-    "review": "netfaq review list --flag emergency\n  netfaq review show web-3f2a9c",
+    "review": "netfaq review list --flag emergency\n  netfaq review show web-3f2a9c\n  netfaq review web --port 8081",
     "retention": "netfaq retention --days 90\n  NETFAQ_DB_DIALECT=postgresql NETFAQ_DB_HOST=db netfaq retention",
 }
 
@@ -78,7 +78,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if cmd_train(argparse.Namespace(knowledge=args.knowledge, force=False)) != 0:
         return 1
-    return run(rasa_port=args.port, action_port=args.actions_port, web_port=args.web_port, open_chat=not args.no_chat)
+    return run(
+        rasa_port=args.port,
+        action_port=args.actions_port,
+        web_port=args.web_port,
+        review_port=args.review_port,
+        open_chat=not args.no_chat,
+    )
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -116,47 +122,150 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_review(args: argparse.Namespace) -> int:
+def _review_engine():
     import sqlalchemy as sa
 
-    from netfaq import review
     from netfaq.conversations import database_url
 
-    engine = sa.create_engine(database_url())
-    if args.review_command == "show":
-        item = review.conversation(engine, args.conversation_id)
-        if item is None:
-            print(f"no conversation with id {args.conversation_id!r}", file=sys.stderr)
-            return 1
-        print(f"{item.id}  {item.started:%Y-%m-%d %H:%M}  flags: {' '.join(item.flags) or '-'}")
-        for turn in item.turns:
-            confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
-            print(f"\npatient: {turn.text}")
-            print(
-                f"  intent {turn.intent} ({confidence}); procedure {', '.join(turn.procedures) or '-'}; "
-                f"answered by {', '.join(turn.actions) or '-'}"
-            )
-            for reply in turn.replies:
-                print("  bot: " + reply.replace("\n", "\n       "))
-        return 0
+    return sa.create_engine(database_url())
+
+
+def cmd_review_list(args: argparse.Namespace) -> int:
+    from netfaq import annotations, review
+
+    engine = _review_engine()
     try:
-        items = review.conversations(
-            engine, args.flag, args.since, args.until, args.procedure, args.intent, args.search
+        filters = review.Filters(
+            args.flag, args.since, args.until, args.procedure, args.intent, args.search, args.status, args.tag
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    notes = annotations.all_notes(engine)
+    items = review.conversations(engine, filters, notes)
     if args.csv:
         with open(args.csv, "w", newline="", encoding="utf-8") as out:
-            count = review.write_csv(items, out)
+            count = review.write_csv(items, out, notes)
         print(f"wrote {count} conversations to {args.csv}")
         return 0
     for item in items:
+        reviewed = "reviewed" if notes.get(item.id, review.Note()).reviewed else ""
         print(
             f"{item.ended:%Y-%m-%d %H:%M}  {item.id}  {len(item.turns):>3} msgs  "
-            f"{' '.join(item.flags) or '-':<28} {' '.join(item.procedures)}"
+            f"{' '.join(item.flags) or '-':<28} {' '.join(item.procedures)} {reviewed}".rstrip()
         )
     print(f"{len(items)} conversations")
+    return 0
+
+
+def cmd_review_show(args: argparse.Namespace) -> int:
+    from netfaq import annotations, review
+
+    engine = _review_engine()
+    item = review.conversation(engine, args.conversation_id)
+    if item is None:
+        print(f"no conversation with id {args.conversation_id!r}", file=sys.stderr)
+        return 1
+    note = annotations.get_note(engine, item.id)
+    print(f"{item.id}  {item.started:%Y-%m-%d %H:%M}  flags: {' '.join(item.flags) or '-'}")
+    print(f"reviewed: {'yes' if note.reviewed else 'no'}  tags: {' '.join(note.tags) or '-'}  note: {note.note or '-'}")
+    for index, turn in enumerate(item.turns):
+        confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
+        print(f"\n[{index}] patient: {turn.text}")
+        print(
+            f"  intent {turn.intent} ({confidence}); procedure {', '.join(turn.procedures) or '-'}; "
+            f"answered by {', '.join(turn.actions) or '-'}"
+        )
+        for reply in turn.replies:
+            print("  bot: " + reply.replace("\n", "\n       "))
+    return 0
+
+
+def cmd_review_mark(args: argparse.Namespace) -> int:
+    from netfaq import annotations, review
+
+    engine = _review_engine()
+    if review.conversation(engine, args.conversation_id) is None:
+        print(f"no conversation with id {args.conversation_id!r}", file=sys.stderr)
+        return 1
+    try:
+        tags = annotations.parse_tags(args.tags) if args.tags is not None else None
+        note = annotations.save_note(engine, args.conversation_id, args.reviewed, args.note, tags)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.conversation_id}: reviewed {'yes' if note.reviewed else 'no'}; tags {' '.join(note.tags) or '-'}")
+    return 0
+
+
+def cmd_review_inbox(args: argparse.Namespace) -> int:
+    from netfaq import annotations, review
+
+    engine = _review_engine()
+    labels = annotations.all_labels(engine)
+    if args.yaml:
+        args.yaml.write_text(annotations.nlu_yaml(labels), encoding="utf-8")
+        print(f"wrote {len(labels)} labelled messages to {args.yaml} (Rasa NLU YAML)")
+        return 0
+    done = {(label.conversation_id, label.turn_index) for label in labels}
+    waiting = [i for i in review.inbox(review.conversations(engine)) if (i.conversation_id, i.turn_index) not in done]
+    for entry in waiting:
+        turn = entry.turn
+        confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
+        print(f"{entry.conversation_id} {entry.turn_index}  {turn.intent} ({confidence})  {turn.text}")
+    print(f"{len(waiting)} messages to label; {len(labels)} labelled (export with --yaml FILE)")
+    return 0
+
+
+def cmd_review_label(args: argparse.Namespace) -> int:
+    from netfaq import annotations, review
+    from netfaq.review_web import domain_intents, knowledge_procedures
+
+    engine = _review_engine()
+    item = review.conversation(engine, args.conversation_id)
+    if item is None or not 0 <= args.turn < len(item.turns):
+        print(f"no message {args.turn} in conversation {args.conversation_id!r}", file=sys.stderr)
+        return 1
+    if args.intent not in domain_intents():
+        print(f"error: {args.intent!r} is not an intent in domain.yml", file=sys.stderr)
+        return 2
+    if args.procedure and args.procedure not in knowledge_procedures():
+        print(f"error: {args.procedure!r} is not a procedure in the knowledge base", file=sys.stderr)
+        return 2
+    text = item.turns[args.turn].text
+    annotations.save_label(engine, item.id, args.turn, text, args.intent, args.procedure)
+    print(f"labelled {text!r} as {args.intent}" + (f" ({args.procedure})" if args.procedure else ""))
+    return 0
+
+
+def cmd_review_summary(args: argparse.Namespace) -> int:
+    from netfaq import review
+
+    counts = review.summarise(review.conversations(_review_engine()))
+    print(
+        f"{counts.conversations} conversations, {counts.patient_messages} patient messages; "
+        f"handoffs {counts.handoffs}; emergencies {counts.emergencies}; negative feedback {counts.negative_feedback}; "
+        f"fallback rate {counts.fallback_rate:.1%} ({counts.fallback_messages} messages)"
+    )
+    print("top procedures: " + (", ".join(f"{p} {n}" for p, n in counts.top_procedures) or "-"))
+    for day, n in counts.per_day:
+        print(f"  {day}  {n:>5}  {'#' * min(n, 60)}")
+    return 0
+
+
+def cmd_review_web(args: argparse.Namespace) -> int:
+    from netfaq.review_web import review_token, serve
+
+    try:
+        token = review_token()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Serving the review pages on http://{args.host}:{args.port}/ (sign in with the review token)", flush=True)
+    try:
+        serve(_review_engine(), token, args.port, args.host)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -222,6 +331,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
     run.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
     run.add_argument("--web-port", type=int, default=8080, help="demo web page port (default 8080)")
+    run.add_argument("--review-port", type=int, default=8081, help="staff review pages port (default 8081)")
     run.add_argument("--no-chat", action="store_true", help="start the servers and wait, without a chat")
 
     chat = add("chat", cmd_chat, "Chat with a running assistant in the terminal over the REST channel.")
@@ -239,30 +349,78 @@ def parser() -> argparse.ArgumentParser:
     )
     retention.add_argument("--days", type=float, default=float(os.environ.get("NETFAQ_RETENTION_DAYS", 90)))
 
-    review = add("review", cmd_review, "List, filter, read and export stored (redacted) conversations.")
+    review = add("review", None, "Staff review of stored (redacted) conversations: list, read, mark, label, export.")
     review_sub = review.add_subparsers(dest="review_command", required=True)
     listing = add(
         "list",
-        None,
+        cmd_review_list,
         "Conversations with date, length and flags, newest first.",
         into=review_sub,
         example="netfaq review list --flag handoff --since 2026-11-01 --csv handoffs.csv",
     )
-    listing.add_argument("--flag", help="handoff, emergency, fallback or low_confidence")
+    listing.add_argument("--flag", help="handoff, emergency, fallback, low_confidence or negative_feedback")
+    listing.add_argument("--status", help="reviewed or unreviewed")
     listing.add_argument("--since", help="first day, YYYY-MM-DD")
     listing.add_argument("--until", help="last day, YYYY-MM-DD")
     listing.add_argument("--procedure", help="procedure id, e.g. mibg_scan")
     listing.add_argument("--intent", help="intent name, e.g. ask_results")
+    listing.add_argument("--tag", help="a tag staff gave")
     listing.add_argument("--search", help="text the patient typed")
     listing.add_argument("--csv", type=Path, help="write the listed conversations to this CSV file")
     show = add(
         "show",
-        None,
+        cmd_review_show,
         "One conversation's transcript with intent, confidence, procedure and answering action.",
         into=review_sub,
         example="netfaq review show web-3f2a9c",
     )
     show.add_argument("conversation_id")
+    mark = add(
+        "mark",
+        cmd_review_mark,
+        "Mark a conversation reviewed (or not), and set its note and tags.",
+        into=review_sub,
+        example='netfaq review mark web-3f2a9c --reviewed --tags "wrong-answer, mibg" --note "results question"',
+    )
+    mark.add_argument("conversation_id")
+    mark.add_argument("--reviewed", action=argparse.BooleanOptionalAction, default=None)
+    mark.add_argument("--note", help="replaces the note")
+    mark.add_argument("--tags", help="replaces the tags; separate with commas or spaces")
+    inbox = add(
+        "inbox",
+        cmd_review_inbox,
+        "The training inbox: messages that fell to fallback or had low confidence; --yaml exports the labelled.",
+        into=review_sub,
+        example="netfaq review inbox\n  netfaq review inbox --yaml inbox.yml",
+    )
+    inbox.add_argument("--yaml", type=Path, help="write the labelled messages here as Rasa NLU YAML")
+    label = add(
+        "label",
+        cmd_review_label,
+        "Give an inbox message (conversation id and message number from `inbox`) its right intent.",
+        into=review_sub,
+        example="netfaq review label web-3f2a9c 2 --intent ask_results --procedure mibg_scan",
+    )
+    label.add_argument("conversation_id")
+    label.add_argument("turn", type=int, help="the message number shown by `inbox` or `show`")
+    label.add_argument("--intent", required=True)
+    label.add_argument("--procedure")
+    add(
+        "summary",
+        cmd_review_summary,
+        "Counts: conversations per day, handoffs, emergencies, fallback rate, top procedures.",
+        into=review_sub,
+        example="netfaq review summary",
+    )
+    web_review = add(
+        "web",
+        cmd_review_web,
+        "Serve the review pages (token from NETFAQ_REVIEW_TOKEN or var/review-token).",
+        into=review_sub,
+        example="netfaq review web --port 8081",
+    )
+    web_review.add_argument("--port", type=int, default=8081)
+    web_review.add_argument("--host", default="127.0.0.1")
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

@@ -30,6 +30,10 @@ def database_url(env: dict[str, str] | None = None) -> sa.engine.URL:
     )
 
 
+# Staff notes and training labels (netfaq/annotations.py), keyed by conversation id.
+STAFF_TABLES = ("netfaq_review_notes", "netfaq_training_labels")
+
+
 @dataclass(frozen=True)
 class RetentionResult:
     conversations: int
@@ -37,7 +41,7 @@ class RetentionResult:
 
 
 def delete_older_than(engine: sa.engine.Engine, days: float, now: float | None = None) -> RetentionResult:
-    """Delete whole conversations whose latest event is older than `days`."""
+    """Delete whole conversations whose latest event is older than `days`, with their staff notes and labels."""
     if days < 0:
         raise ValueError("days must be zero or more")
     cutoff = (now if now is not None else time.time()) - days * 86400
@@ -52,9 +56,14 @@ def delete_older_than(engine: sa.engine.Engine, days: float, now: float | None =
             .scalars()
             .all()
         )
+        staff_tables = [name for name in STAFF_TABLES if sa.inspect(connection).has_table(name)]
         deleted = 0
         for sender_id in old:
             deleted += connection.execute(
                 sa.text("DELETE FROM events WHERE sender_id = :sender_id"), {"sender_id": sender_id}
             ).rowcount
+            for name in staff_tables:  # notes and labels quote the conversation: they go with it
+                connection.execute(
+                    sa.text(f"DELETE FROM {name} WHERE conversation_id = :sender_id"), {"sender_id": sender_id}
+                )
     return RetentionResult(len(old), deleted)

@@ -175,6 +175,15 @@ def offer_helpline_text(helpline: Helpline) -> str:
     )
 
 
+def negative_feedback_text(helpline: Helpline) -> str:
+    return (
+        "I'm sorry that didn't help, and thank you for telling me: the team reviews these conversations "
+        "to improve my answers. You could ask again in other words, naming the test, for example "
+        "\u201cwhen do I get my bone scan results?\u201d. Or talk to a nurse: "
+        f"{helpline_sentence(helpline)}."
+    )
+
+
 def decline_diagnosis_text(helpline: Helpline) -> str:
     return (
         "I'm sorry, I can't give a diagnosis or explain what your own results mean: only the doctors "

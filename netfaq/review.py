@@ -1,23 +1,41 @@
 """Read stored conversations for staff review: summaries with flags, filters, transcripts, CSV.
 
 Works on Rasa's SQL tracker store `events` table (SQLite or PostgreSQL); the text in it is
-already redacted by rasa_extensions/tracker_store.py.
+already redacted by rasa_extensions/tracker_store.py. Staff notes, tags and training labels
+live beside it (netfaq/annotations.py).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import IO, Iterable
+from functools import cached_property
+from typing import IO, Iterable, Mapping
 
 import sqlalchemy as sa
 
 LOW_CONFIDENCE = 0.6
+FALLBACK_INTENT = "nlu_fallback"
+NEGATIVE_FEEDBACK_INTENT = "feedback_negative"
 FLAG_ACTIONS = {"handoff": "action_nurse_handoff", "emergency": "action_emergency"}
-FLAGS = ("handoff", "emergency", "fallback", "low_confidence")
-CSV_COLUMNS = ("conversation_id", "started", "ended", "patient_messages", "flags", "procedures", "intents")
+FLAGS = ("handoff", "emergency", "fallback", "low_confidence", "negative_feedback")
+STATUSES = ("reviewed", "unreviewed")
+CSV_COLUMNS = (
+    "conversation_id",
+    "started",
+    "ended",
+    "patient_messages",
+    "flags",
+    "procedures",
+    "intents",
+    "reviewed",
+    "tags",
+    "note",
+)
 
 
 @dataclass
@@ -28,6 +46,21 @@ class Turn:
     procedures: list[str]
     actions: list[str] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
+    # The classifier's own best guess when the FallbackClassifier replaced it.
+    classifier_intent: str | None = None
+
+    @property
+    def fell_to_fallback(self) -> bool:
+        return self.intent == FALLBACK_INTENT or "action_fallback" in self.actions
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.confidence is not None and self.confidence < LOW_CONFIDENCE
+
+    @property
+    def needs_training(self) -> bool:
+        """Where the assistant was unsure: the messages the training inbox offers for labelling."""
+        return self.fell_to_fallback or self.low_confidence
 
 
 @dataclass
@@ -37,23 +70,34 @@ class Conversation:
     ended: datetime
     turns: list[Turn]
 
-    @property
+    @cached_property
     def flags(self) -> list[str]:
         actions = {a for t in self.turns for a in t.actions}
         found = [flag for flag, action in FLAG_ACTIONS.items() if action in actions]
-        if "action_fallback" in actions or any(t.intent == "nlu_fallback" for t in self.turns):
+        if any(t.fell_to_fallback for t in self.turns):
             found.append("fallback")
-        if any(t.confidence is not None and t.confidence < LOW_CONFIDENCE for t in self.turns):
+        if any(t.low_confidence for t in self.turns):
             found.append("low_confidence")
+        if any(t.intent == NEGATIVE_FEEDBACK_INTENT for t in self.turns):
+            found.append("negative_feedback")
         return found
 
-    @property
+    @cached_property
     def procedures(self) -> list[str]:
         return sorted({p for t in self.turns for p in t.procedures})
 
-    @property
+    @cached_property
     def intents(self) -> list[str]:
         return sorted({t.intent for t in self.turns if t.intent})
+
+
+@dataclass(frozen=True)
+class Note:
+    """What staff recorded about a conversation."""
+
+    reviewed: bool = False
+    note: str = ""
+    tags: tuple[str, ...] = ()
 
 
 def parse_day(value: str | None, name: str) -> date | None:
@@ -61,13 +105,57 @@ def parse_day(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{name} must be a date written YYYY-MM-DD, for example 2026-11-23 (got {value!r})") from None
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The list filters, checked once on creation so a bad value is reported before any work."""
+
+    flag: str | None = None
+    since: str | None = None
+    until: str | None = None
+    procedure: str | None = None
+    intent: str | None = None
+    search: str | None = None
+    status: str | None = None
+    tag: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.flag and self.flag not in FLAGS:
+            raise ValueError(f"flag must be one of {', '.join(FLAGS)} (got {self.flag!r})")
+        if self.status and self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)} (got {self.status!r})")
+        first, last = parse_day(self.since, "since"), parse_day(self.until, "until")
+        if first and last and first > last:
+            raise ValueError(f"since ({first}) is after until ({last}): no day can match")
+
+    def matches(self, item: Conversation, note: Note) -> bool:
+        first, last = parse_day(self.since, "since"), parse_day(self.until, "until")
+        if self.flag and self.flag not in item.flags:
+            return False
+        if first and item.ended.date() < first or last and item.started.date() > last:
+            return False
+        if self.procedure and self.procedure not in item.procedures:
+            return False
+        if self.intent and self.intent not in item.intents:
+            return False
+        if self.search and not any(self.search.lower() in t.text.lower() for t in item.turns):
+            return False
+        if self.status and note.reviewed != (self.status == "reviewed"):
+            return False
+        return not self.tag or self.tag.strip().lower() in note.tags
+
+
 def _stamp(seconds: float | None) -> datetime:
     return datetime.fromtimestamp(seconds or 0, tz=timezone.utc)
+
+
+def _classifier_intent(parse: dict) -> str | None:
+    ranking = [r.get("name") for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    return ranking[0] if ranking else None
 
 
 def _conversation(sender_id: str, rows: Iterable[tuple[str, float, str]]) -> Conversation | None:
@@ -80,7 +168,15 @@ def _conversation(sender_id: str, rows: Iterable[tuple[str, float, str]]) -> Con
             parse = data.get("parse_data") or {}
             intent = parse.get("intent") or {}
             procedures = [e["value"] for e in parse.get("entities", []) if e.get("entity") == "procedure"]
-            turns.append(Turn(data.get("text") or "", intent.get("name"), intent.get("confidence"), procedures))
+            turns.append(
+                Turn(
+                    data.get("text") or "",
+                    intent.get("name"),
+                    intent.get("confidence"),
+                    procedures,
+                    classifier_intent=_classifier_intent(parse),
+                )
+            )
         elif turns and type_name == "action" and data.get("name") != "action_listen":
             turns[-1].actions.append(data["name"])
         elif turns and type_name == "bot" and data.get("text"):
@@ -90,73 +186,177 @@ def _conversation(sender_id: str, rows: Iterable[tuple[str, float, str]]) -> Con
     return Conversation(sender_id, _stamp(min(stamps)), _stamp(max(stamps)), turns)
 
 
-def _rows(connection: sa.engine.Connection, sender_id: str | None = None) -> dict[str, list]:
+def _grouped_rows(connection: sa.engine.Connection, senders: list[str] | None = None) -> dict[str, list]:
     query = "SELECT sender_id, type_name, timestamp, data FROM events"
-    params = {}
-    if sender_id is not None:
-        query += " WHERE sender_id = :sender_id"
-        params["sender_id"] = sender_id
+    params: dict[str, object] = {}
+    statement = sa.text(query + " ORDER BY id")
+    if senders is not None:
+        statement = sa.text(query + " WHERE sender_id IN :senders ORDER BY id").bindparams(
+            sa.bindparam("senders", expanding=True)
+        )
+        params["senders"] = senders
     grouped: dict[str, list] = {}
-    if not sa.inspect(connection).has_table("events"):
-        return grouped
-    for sender, type_name, timestamp, data in connection.execute(sa.text(query + " ORDER BY id"), params):
+    for sender, type_name, timestamp, data in connection.execute(statement, params):
         grouped.setdefault(sender, []).append((type_name, timestamp, data))
     return grouped
 
 
+class ConversationIndex:
+    """Parsed conversations, refreshed incrementally: only senders with new events are re-read.
+
+    Rasa only appends events, so the highest event id tells what is new; a lower event count
+    (retention deleted some) means a full reload.
+    """
+
+    def __init__(self, engine: sa.engine.Engine):
+        self.engine = engine
+        self._items: dict[str, Conversation] = {}
+        self._seen: tuple[int, int] | None = None
+        self._lock = threading.Lock()  # the review server answers requests in threads
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        with self.engine.connect() as connection:
+            if not sa.inspect(connection).has_table("events"):
+                self._items, self._seen = {}, None
+                return
+            count, highest = connection.execute(sa.text("SELECT COUNT(*), MAX(id) FROM events")).one()
+            state = (count, highest or 0)
+            if state == self._seen:
+                return
+            if self._seen is None or count < self._seen[0]:
+                self._items = {}
+                grouped = _grouped_rows(connection)
+            else:
+                senders = (
+                    connection.execute(
+                        sa.text("SELECT DISTINCT sender_id FROM events WHERE id > :seen"), {"seen": self._seen[1]}
+                    )
+                    .scalars()
+                    .all()
+                )
+                grouped = _grouped_rows(connection, list(senders)) if senders else {}
+        for sender_id, rows in grouped.items():
+            item = _conversation(sender_id, rows)
+            if item is not None:
+                self._items[sender_id] = item
+        self._seen = state
+
+    def get(self, sender_id: str) -> Conversation | None:
+        self.refresh()
+        return self._items.get(sender_id)
+
+    def all(self) -> list[Conversation]:
+        """Every conversation with a patient message, newest first."""
+        self.refresh()
+        return sorted(self._items.values(), key=lambda c: c.ended, reverse=True)
+
+
 def conversation(engine: sa.engine.Engine, sender_id: str) -> Conversation | None:
     with engine.connect() as connection:
-        rows = _rows(connection, sender_id).get(sender_id)
+        if not sa.inspect(connection).has_table("events"):
+            return None
+        rows = _grouped_rows(connection, [sender_id]).get(sender_id)
     return _conversation(sender_id, rows) if rows else None
 
 
+def select(
+    items: Iterable[Conversation], filters: Filters, notes: Mapping[str, Note] | None = None
+) -> list[Conversation]:
+    notes = notes or {}
+    return [item for item in items if filters.matches(item, notes.get(item.id, Note()))]
+
+
 def conversations(
-    engine: sa.engine.Engine,
-    flag: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    procedure: str | None = None,
-    intent: str | None = None,
-    search: str | None = None,
+    engine: sa.engine.Engine, filters: Filters | None = None, notes: Mapping[str, Note] | None = None
 ) -> list[Conversation]:
     """Conversations matching every filter given, newest first."""
-    if flag is not None and flag not in FLAGS:
-        raise ValueError(f"flag must be one of {', '.join(FLAGS)} (got {flag!r})")
-    first, last = parse_day(since, "since"), parse_day(until, "until")
-    with engine.connect() as connection:
-        grouped = _rows(connection)
-    found = []
-    for sender_id, rows in grouped.items():
-        item = _conversation(sender_id, rows)
-        if item is None:
-            continue
-        if flag and flag not in item.flags:
-            continue
-        if first and item.ended.date() < first or last and item.started.date() > last:
-            continue
-        if procedure and procedure not in item.procedures or intent and intent not in item.intents:
-            continue
-        if search and not any(search.lower() in t.text.lower() for t in item.turns):
-            continue
-        found.append(item)
-    return sorted(found, key=lambda c: c.ended, reverse=True)
+    filters = filters or Filters()
+    return select(ConversationIndex(engine).all(), filters, notes)
 
 
-def write_csv(items: Iterable[Conversation], out: IO[str]) -> int:
+@dataclass(frozen=True)
+class InboxItem:
+    """A patient message the assistant was unsure about, addressed by conversation and turn."""
+
+    conversation_id: str
+    turn_index: int
+    when: datetime
+    turn: Turn
+
+
+def inbox(items: Iterable[Conversation]) -> list[InboxItem]:
+    """Messages that fell to fallback or had low confidence, newest first."""
+    found = [
+        InboxItem(item.id, index, item.ended, turn)
+        for item in items
+        for index, turn in enumerate(item.turns)
+        if turn.needs_training and turn.text.strip()
+    ]
+    return sorted(found, key=lambda i: (i.when, i.turn_index), reverse=True)
+
+
+@dataclass(frozen=True)
+class Summary:
+    conversations: int
+    patient_messages: int
+    per_day: list[tuple[date, int]]
+    handoffs: int
+    emergencies: int
+    negative_feedback: int
+    fallback_messages: int
+    top_procedures: list[tuple[str, int]]
+
+    @property
+    def fallback_rate(self) -> float:
+        return self.fallback_messages / self.patient_messages if self.patient_messages else 0.0
+
+
+def summarise(items: list[Conversation], days: int = 30, top: int = 5) -> Summary:
+    """Counts for the top of the review page; per_day covers the last `days` days that have any."""
+    per_day = Counter(item.started.date() for item in items)
+    flags = Counter(flag for item in items for flag in item.flags)
+    procedures = Counter(p for item in items for p in item.procedures)
+    return Summary(
+        conversations=len(items),
+        patient_messages=sum(len(item.turns) for item in items),
+        per_day=sorted(per_day.items())[-days:],
+        handoffs=flags["handoff"],
+        emergencies=flags["emergency"],
+        negative_feedback=flags["negative_feedback"],
+        fallback_messages=sum(t.fell_to_fallback for item in items for t in item.turns),
+        top_procedures=procedures.most_common(top),
+    )
+
+
+def _cell(value: object) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; a sender id or note must stay text."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def write_csv(items: Iterable[Conversation], out: IO[str], notes: Mapping[str, Note] | None = None) -> int:
+    notes = notes or {}
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     count = 0
     for item in items:
-        writer.writerow(
-            [
-                item.id,
-                item.started.isoformat(timespec="seconds"),
-                item.ended.isoformat(timespec="seconds"),
-                len(item.turns),
-                " ".join(item.flags),
-                " ".join(item.procedures),
-                " ".join(item.intents),
-            ]
-        )
+        note = notes.get(item.id, Note())
+        row = [
+            item.id,
+            item.started.isoformat(timespec="seconds"),
+            item.ended.isoformat(timespec="seconds"),
+            len(item.turns),
+            " ".join(item.flags),
+            " ".join(item.procedures),
+            " ".join(item.intents),
+            "yes" if note.reviewed else "no",
+            " ".join(note.tags),
+            note.note,
+        ]
+        writer.writerow([_cell(value) for value in row])
         count += 1
     return count

@@ -10,10 +10,12 @@ import sys
 import time
 
 from netfaq.chat import RestClient, chat
+from netfaq.review_web import review_token
 from netfaq.servers import (
     latest_model,
     start_action_server,
     start_rasa_server,
+    start_review_server,
     start_web_server,
     wait_until_up,
 )
@@ -24,7 +26,13 @@ def _stop_like_ctrl_c(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run(rasa_port: int = 5005, action_port: int = 5055, web_port: int = 8080, open_chat: bool = True) -> int:
+def run(
+    rasa_port: int = 5005,
+    action_port: int = 5055,
+    web_port: int = 8080,
+    review_port: int = 8081,
+    open_chat: bool = True,
+) -> int:
     model = latest_model()
     if model is None:
         print("No trained model in models/: training failed or was skipped.", file=sys.stderr)
@@ -40,14 +48,19 @@ def run(rasa_port: int = 5005, action_port: int = 5055, web_port: int = 8080, op
         processes.append(rasa)
         web = start_web_server(web_port, rasa_url)
         processes.append(web)
+        token = review_token()  # before the review server starts, so both read the same token file
+        review = start_review_server(review_port)
+        processes.append(review)
         print(f"Starting the action server (:{action_port}) and the Rasa server (:{rasa_port}) ...", flush=True)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
         wait_until_up(f"{rasa_url}/", rasa)
         wait_until_up(f"{web_url}/", web)
+        wait_until_up(f"http://127.0.0.1:{review_port}/review.css", review)
         print(
             f"Ready in {time.monotonic() - started:.1f}s.\n"
             f"  Web chat demo page: {web_url}/   (open it in a browser)\n"
             f"  Rasa REST channel:  {rasa_url}/webhooks/rest/webhook\n"
+            f"  Staff review pages: http://127.0.0.1:{review_port}/   (review token: {token})\n"
             f"  Logs: {rasa.log.parent}",
             flush=True,
         )
@@ -61,7 +74,7 @@ def run(rasa_port: int = 5005, action_port: int = 5055, web_port: int = 8080, op
             return 1
     except KeyboardInterrupt:
         print("\nStopping ...")
-    except (RuntimeError, TimeoutError) as error:
+    except (RuntimeError, TimeoutError, ValueError) as error:
         print(error, file=sys.stderr)
         return 1
     finally:

@@ -177,6 +177,11 @@ def start_web_server(port: int, rasa_url: str, log_dir: Path = BUILD_DIR / "logs
     return _start(f"web-{port}", command, log_dir)
 
 
+def start_review_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
+    command = [sys.executable, "-m", "netfaq", "review", "web", "--port", str(port)]
+    return _start(f"review-{port}", command, log_dir, env)
+
+
 def wait_until_up(url: str, process: Process, timeout: float = 180.0) -> float:
     """Seconds until `url` answers 200; raises with the log's tail if the process dies or time runs out."""
     started = time.monotonic()

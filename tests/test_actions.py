@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionFallback
+from actions.feedback import ActionNegativeFeedback
 from actions.handoff import ActionNurseHandoff
 from actions.lookup import ActionAnswerGeneralQuestion, ActionAnswerProcedureQuestion, topic_for_intent
 from actions.safety import ActionDeclineDiagnosis, ActionEmergency
@@ -163,3 +164,12 @@ async def test_welcome_says_what_it_can_and_cannot_do_with_999_and_the_helpline(
     assert "freephone 0808 800 4040" in text
     assert [b["title"] for b in messages[0]["buttons"]][-1] == "Call a nurse"
     assert events == []
+
+
+async def test_negative_feedback_apologises_suggests_rephrasing_and_gives_the_helpline(kb):
+    events, messages = await run(ActionNegativeFeedback(), make_tracker("feedback_negative"))
+    assert events == []
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert text.startswith("I'm sorry that didn't help")
+    assert "in other words" in text and kb.helpline.phone in text

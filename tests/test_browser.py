@@ -8,12 +8,19 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
-from netfaq.servers import start_action_server, start_rasa_server, start_web_server, wait_until_up
+from netfaq.servers import (
+    start_action_server,
+    start_rasa_server,
+    start_review_server,
+    start_web_server,
+    wait_until_up,
+)
 from netfaq.web import content_security_policy
 from tests.test_e2e import free_port
 
@@ -249,6 +256,99 @@ def test_reduced_motion_turns_off_the_typing_animation(browser, site):
                  return getComputedStyle(s, '::after').animationName; }"""
         )
         assert animation == "none"
+    finally:
+        context.close()
+
+
+REVIEW_TOKEN = "browser-test-review-token-0123"
+
+
+@pytest.fixture(scope="module")
+def review_site(site, tmp_path_factory):
+    """The staff review server, reading the conversations the assistant above stores."""
+    port = free_port()
+    process = start_review_server(port, tmp_path_factory.mktemp("review-logs"), {"NETFAQ_REVIEW_TOKEN": REVIEW_TOKEN})
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/review.css", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.stop()
+
+
+def say(site, sender: str, text: str) -> str:
+    response = requests.post(
+        f"{site['rasa_url']}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
+    return " ".join(r.get("text", "") for r in response.json())
+
+
+def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
+    """A patient chats; staff sign in, find the conversation redacted and flagged, note it, label, export."""
+    sender = f"review-{uuid.uuid4().hex[:8]}"
+    assert "stop eating" in say(site, sender, "how do I prepare for an ultrasound? ring me on 07700 900123")
+    say(site, sender, "flibber wobble zonk")
+    assert "0808 800 4040" in say(site, sender, "can I talk to a nurse")
+
+    response = page.goto(review_site + "/")
+    assert response.status == 401
+    page.get_by_label("Review token").fill("not-the-token")
+    page.get_by_role("button", name="Sign in").click()
+    assert "That token is not right" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Review token").fill(REVIEW_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    row = page.locator("tr", has=page.get_by_role("link", name=sender))
+    row.wait_for()
+    flags = row.locator(".flag").all_inner_texts()
+    assert "handoff" in flags and ("fallback" in flags or "low confidence" in flags), flags
+    assert page.locator(".summary").is_visible() and page.locator("svg .bar").count() >= 1
+    shot(page, "review-list")
+
+    page.get_by_label("Search patient text").fill("[phone]")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_role("link", name=sender).is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="as CSV").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("conversation_id,started") and sender in exported
+
+    page.get_by_role("link", name=sender).click()
+    transcript = page.locator(".transcript").inner_text()
+    assert "ring me on [phone]" in transcript and "07700" not in page.content()
+    assert "intent ask_preparation" in transcript and "answered by action_nurse_handoff" in transcript
+    page.get_by_label("Reviewed").check()
+    page.get_by_label("Tags (separate with commas)").fill("handoff, checked")
+    page.get_by_label("Note").fill("Asked for a nurse after a fallback.")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("status").inner_text() == "Saved."
+    assert page.get_by_label("Reviewed").is_checked()
+    shot(page, "review-transcript")
+
+    page.get_by_role("link", name="Training inbox").click()
+    item = page.locator(".inbox li", has_text="flibber wobble zonk")
+    item.get_by_label("Intent").select_option("out_of_scope")
+    item.get_by_role("button", name="Add to training data").click()
+    page.get_by_role("heading", name="Labelled (1)").wait_for()
+    shot(page, "review-inbox")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as Rasa NLU YAML").click()
+    nlu = Path(download.value.path()).read_text(encoding="utf-8")
+    assert '- intent: out_of_scope\n  examples:\n  - text: "flibber wobble zonk"' in nlu
+    assert page.csp_errors == []
+
+
+def test_review_pages_have_no_serious_accessibility_violations(review_site, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {REVIEW_TOKEN}"}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        found = {}
+        for path in ("/", "/inbox"):
+            page.goto(review_site + path)
+            found[path] = [
+                v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")
+            ]
+        assert found == {"/": [], "/inbox": []}
     finally:
         context.close()
 

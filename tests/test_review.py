@@ -59,6 +59,20 @@ CONVERSATIONS = {
     "emergency": [
         *turn(user("i have chest pain", "emergency", 1.0, at(10)), "action_emergency", "call 999", at(10)),
     ],
+    "complained": [
+        *turn(
+            user("what is an mibg scan", "ask_what_is", 0.95, at(16), "mibg_scan"),
+            "action_answer_procedure_question",
+            "MIBG scan: what it is",
+            at(16),
+        ),
+        *turn(
+            user("thats not what i asked", "feedback_negative", 0.9, at(16)),
+            "action_negative_feedback",
+            "Sorry",
+            at(16),
+        ),
+    ],
     "fallback": [
         *turn(user("blorp zzz", "nlu_fallback", 0.4, at(20)), "action_fallback", "Sorry", at(20)),
         *turn(
@@ -71,9 +85,8 @@ CONVERSATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    path = tmp_path_factory.mktemp("review") / "conversations.db"
+def store_conversations(path: Path) -> sa.engine.Engine:
+    """CONVERSATIONS saved through the real redacting tracker store into a SQLite file."""
     domain = Domain.load(str(ROOT / "domain.yml"))
     store = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
     for sender, events in CONVERSATIONS.items():
@@ -88,20 +101,26 @@ def engine(tmp_path_factory):
     return sa.create_engine(f"sqlite:///{path}")
 
 
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    return store_conversations(tmp_path_factory.mktemp("review") / "conversations.db")
+
+
 def ids(items):
     return [c.id for c in items]
 
 
 def test_list_newest_first_with_flags(engine):
     items = review.conversations(engine)
-    assert ids(items) == ["fallback", "emergency", "handed-off"]
+    assert ids(items) == ["fallback", "complained", "emergency", "handed-off"]
     flags = {c.id: c.flags for c in items}
     assert flags == {
         "handed-off": ["handoff"],
         "emergency": ["emergency"],
+        "complained": ["negative_feedback"],
         "fallback": ["fallback", "low_confidence"],
     }
-    assert items[2].started == datetime(2026, 11, 2, 10, tzinfo=timezone.utc)
+    assert items[3].started == datetime(2026, 11, 2, 10, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(
@@ -109,15 +128,16 @@ def test_list_newest_first_with_flags(engine):
     [
         ({"flag": "handoff"}, ["handed-off"]),
         ({"flag": "low_confidence"}, ["fallback"]),
+        ({"flag": "negative_feedback"}, ["complained"]),
         ({"since": "2026-11-05", "until": "2026-11-15"}, ["emergency"]),
-        ({"procedure": "mibg_scan"}, ["fallback"]),
+        ({"procedure": "mibg_scan"}, ["fallback", "complained"]),
         ({"intent": "ask_preparation"}, ["handed-off"]),
         ({"search": "CHEST"}, ["emergency"]),
         ({"search": "07700"}, []),  # stored redacted
     ],
 )
 def test_filters(engine, filters, expected):
-    assert ids(review.conversations(engine, **filters)) == expected
+    assert ids(review.conversations(engine, review.Filters(**filters))) == expected
 
 
 def test_transcript_has_intent_confidence_procedure_action_and_redacted_text(engine):
@@ -133,23 +153,78 @@ def test_transcript_has_intent_confidence_procedure_action_and_redacted_text(eng
 @pytest.mark.parametrize(("name", "value"), [("since", "23/11/2026"), ("until", "yesterday")])
 def test_malformed_date_filter_gives_a_clear_message(engine, name, value):
     with pytest.raises(ValueError, match=f"{name} must be a date written YYYY-MM-DD"):
-        review.conversations(engine, **{name: value})
+        review.Filters(**{name: value})
 
 
-def test_unknown_flag_is_refused(engine):
-    with pytest.raises(ValueError, match="flag must be one of"):
-        review.conversations(engine, flag="angry")
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"flag": "angry"}, "flag must be one of"),
+        ({"status": "done"}, "status must be one of reviewed, unreviewed"),
+        ({"since": "2026-11-20", "until": "2026-11-01"}, "since .2026-11-20. is after until"),
+    ],
+)
+def test_bad_filter_values_are_refused_with_a_clear_message(filters, message):
+    with pytest.raises(ValueError, match=message):
+        review.Filters(**filters)
+
+
+def test_status_and_tag_filters_use_staff_notes(engine):
+    notes = {"emergency": review.Note(reviewed=True, tags=("urgent",))}
+    assert ids(review.conversations(engine, review.Filters(status="reviewed"), notes)) == ["emergency"]
+    assert "emergency" not in ids(review.conversations(engine, review.Filters(status="unreviewed"), notes))
+    assert ids(review.conversations(engine, review.Filters(tag="URGENT"), notes)) == ["emergency"]
+    assert ids(review.conversations(engine, review.Filters(tag="other"), notes)) == []
+
+
+def test_inbox_holds_the_fallback_and_low_confidence_messages_newest_first(engine):
+    entries = review.inbox(review.conversations(engine))
+    assert [(e.conversation_id, e.turn_index, e.turn.text) for e in entries] == [
+        ("fallback", 1, "when do mibg results come"),
+        ("fallback", 0, "blorp zzz"),
+    ]
+
+
+def test_summary_counts(engine):
+    counts = review.summarise(review.conversations(engine))
+    assert (counts.conversations, counts.patient_messages) == (4, 7)
+    assert (counts.handoffs, counts.emergencies, counts.negative_feedback) == (1, 1, 1)
+    assert counts.fallback_messages == 1 and counts.fallback_rate == pytest.approx(1 / 7)
+    assert counts.top_procedures == [("mibg_scan", 2), ("abdominal_ultrasound", 1)]
+    assert [(d.day, n) for d, n in counts.per_day] == [(2, 1), (10, 1), (16, 1), (20, 1)]
+
+
+def test_incremental_index_sees_new_and_deleted_conversations(engine):
+    index = review.ConversationIndex(engine)
+    assert len(index.all()) == 4
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('late', 'user', :t, :d)"),
+            {"t": at(22), "d": '{"event": "user", "text": "hello again", "parse_data": {}}'},
+        )
+    assert ids(index.all())[0] == "late"
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'late'"))
+    assert "late" not in ids(index.all())
 
 
 def test_csv_export_and_empty_export_has_headers(engine):
     out = io.StringIO()
-    assert review.write_csv(review.conversations(engine, flag="emergency"), out) == 1
+    assert review.write_csv(review.conversations(engine, review.Filters(flag="emergency")), out) == 1
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == list(review.CSV_COLUMNS)
     assert rows[1][0] == "emergency" and rows[1][4] == "emergency"
     empty = io.StringIO()
-    assert review.write_csv(review.conversations(engine, search="nothing like this"), empty) == 0
+    assert review.write_csv(review.conversations(engine, review.Filters(search="nothing like this")), empty) == 0
     assert empty.getvalue().strip() == ",".join(review.CSV_COLUMNS)
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text():
+    item = review.Conversation("=HYPERLINK(1)", datetime(2026, 11, 1), datetime(2026, 11, 1), [])
+    out = io.StringIO()
+    review.write_csv([item], out, {item.id: review.Note(note="+44 call back")})
+    row = list(csv.reader(io.StringIO(out.getvalue())))[1]
+    assert row[0] == "'=HYPERLINK(1)" and row[-1] == "'+44 call back"
 
 
 def test_an_empty_database_lists_nothing(tmp_path):
@@ -176,4 +251,4 @@ def test_command_line_twin(engine, tmp_path):
     assert bad.returncode == 2 and "since must be a date written YYYY-MM-DD" in bad.stderr
     export = tmp_path / "out.csv"
     assert cli("list", "--csv", str(export), db=db).returncode == 0
-    assert len(export.read_text().splitlines()) == 4
+    assert len(export.read_text().splitlines()) == 5

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from netfaq import annotations, review
 from netfaq.conversations import database_url, delete_older_than
+from netfaq.review_web import make_app
 from netfaq.servers import start_action_server, start_rasa_server, wait_until_up
 from tests.test_e2e import Assistant, free_port, texts
 
@@ -42,10 +44,32 @@ def converse_and_check_storage(db_env: dict[str, str], model: Path, action_port:
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process)
         engine = sa.create_engine(database_url(db_env))
-        hold_conversation_and_check_storage(Assistant(f"http://127.0.0.1:{port}"), engine)
+        sender = hold_conversation_and_check_storage(Assistant(f"http://127.0.0.1:{port}"), engine)
     finally:
         process.stop()
+    find_in_the_review_tool(engine, sender)
     return engine
+
+
+def find_in_the_review_tool(engine: sa.engine.Engine, sender: str) -> None:
+    """The staff review tool lists the conversation, filtered correctly, redacted, and takes notes and labels."""
+    found = review.conversations(engine, review.Filters(flag="handoff", procedure="abdominal_ultrasound"))
+    assert sender in [c.id for c in found]
+    assert sender not in [c.id for c in review.conversations(engine, review.Filters(flag="emergency"))]
+    assert [c.id for c in review.conversations(engine, review.Filters(search="07700"))] == []
+    item = review.conversation(engine, sender)
+    assert item.turns[0].text.endswith("ring me on [phone]")
+    assert item.turns[0].intent == "ask_preparation" and item.turns[1].procedures == []
+    assert "action_nurse_handoff" in item.turns[3].actions
+    annotations.save_note(engine, sender, reviewed=True, note="checked", tags=("handoff",))
+    annotations.save_label(engine, sender, 2, item.turns[2].text, "request_diagnosis")
+    notes = annotations.all_notes(engine)
+    assert [c.id for c in review.conversations(engine, review.Filters(status="reviewed", tag="handoff"), notes)] == [
+        sender
+    ]
+    app = make_app(engine, "a-token-for-this-test-only")
+    page = app.handle("GET", "/?search=[NHS number]", {}, {"authorization": "Bearer a-token-for-this-test-only"})
+    assert page.status == 200 and f"/conversations/{sender}".encode() in page.body
 
 
 def stored_user_and_bot_text(engine: sa.engine.Engine, sender: str) -> tuple[list[str], list[str]]:
@@ -58,7 +82,7 @@ def stored_user_and_bot_text(engine: sa.engine.Engine, sender: str) -> tuple[lis
     return users, bots
 
 
-def hold_conversation_and_check_storage(assistant: Assistant, engine: sa.engine.Engine) -> None:
+def hold_conversation_and_check_storage(assistant: Assistant, engine: sa.engine.Engine) -> str:
     sender = uuid.uuid4().hex
     # Understanding runs on the original text ...
     assert "stop eating for 6 hours" in texts(assistant.say(QUESTION_WITH_PHONE, sender))
@@ -74,6 +98,7 @@ def hold_conversation_and_check_storage(assistant: Assistant, engine: sa.engine.
         "can I talk to a nurse",
     ]
     assert any("freephone 0808 800 4040" in b for b in bots), "the helpline number is not redacted"
+    return sender
 
 
 def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_ones(trained_model, action_port, tmp_path):
@@ -86,6 +111,7 @@ def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_one
     assert result.conversations == 1 and result.events > 6
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT COUNT(*) FROM events")).scalar() == 0
+    assert annotations.all_notes(engine) == {} and annotations.all_labels(engine) == []
 
 
 def postgres_bin() -> Path | None:

@@ -1,0 +1,227 @@
+"""The report as Markdown tables: every figure, its ratio to stock Rasa where one applies, and the targets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.results import Results, Target, level, peak_rss
+from bench.stats import Confusion, ratio
+from bench.understanding import Understanding
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _n(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _ratio(ours: float | None, stock: float | None) -> str:
+    value = ratio(ours, stock)
+    return f"{value:.2f}×" if value is not None else "–"
+
+
+def _met(target: Target) -> str:
+    return {True: "met", False: "**not met**", None: "not measured"}[target.met]
+
+
+def targets_section(targets: Sequence[Target]) -> list[str]:
+    rows = [(t.name, t.goal, t.value, _met(t)) for t in targets]
+    return ["## Targets", "", *_table(("target", "goal", "measured", "result"), rows)]
+
+
+def _confusions(pairs: Sequence[Confusion]) -> list[str]:
+    return _table(("expected", "predicted", "messages"), [(c.expected, c.predicted, c.count) for c in pairs])
+
+
+def understanding_section(u: Understanding) -> list[str]:
+    h = u.heldout
+    lines = [
+        "## Understanding",
+        "",
+        f"Model `{u.model}`, whole NLU pipeline (fallback and safety guard included).",
+        "",
+        f"### Held-out set ({h.examples} messages)",
+        "",
+        *_table(
+            ("measure", "precision", "recall", "F1"),
+            [
+                (
+                    "intent, macro over intents",
+                    _n(h.intent_macro.precision, 3),
+                    _n(h.intent_macro.recall, 3),
+                    _n(h.intent_macro.f1, 3),
+                ),
+                ("procedure entity", _n(h.entity.precision, 3), _n(h.entity.recall, 3), _n(h.entity.f1, 3)),
+            ],
+        ),
+        f"Intent accuracy {h.intent_accuracy:.3f}.",
+        "",
+        *_table(
+            ("intent", "precision", "recall", "F1", "support"),
+            [(name, _n(s.precision, 3), _n(s.recall, 3), _n(s.f1, 3), s.support) for name, s in h.per_intent.items()],
+        ),
+        "Most confused intents on the held-out set (expected → predicted):",
+        "",
+        *_confusions(h.confused),
+    ]
+    cv = u.cross_validation
+    if cv is None:
+        lines += ["### Cross-validation", "", "Skipped in this run.", ""]
+    else:
+        rows = [
+            (
+                f.fold,
+                f.train_examples,
+                f.test_examples,
+                _n(f.train_seconds, 0),
+                _n(f.intent_macro_f1, 3),
+                _n(f.entity_f1, 3),
+            )
+            for f in cv.folds
+        ]
+        rows.append(
+            (
+                "mean ± std",
+                "",
+                "",
+                "",
+                f"{cv.intent_macro_f1_mean:.3f} ± {cv.intent_macro_f1_std:.3f}",
+                f"{cv.entity_f1_mean:.3f} ± {cv.entity_f1_std:.3f}",
+            )
+        )
+        lines += [
+            f"### {len(cv.folds)}-fold stratified cross-validation over the training data",
+            "",
+            *_table(("fold", "train", "test", "training s", "intent macro-F1", "procedure F1"), rows),
+            f"Mean intent macro precision {cv.intent_macro_precision_mean:.3f}, recall "
+            f"{cv.intent_macro_recall_mean:.3f}. Most confused intents over all folds:",
+            "",
+            *_confusions(cv.confused),
+        ]
+    lines += out_of_scope_section(u)
+    return lines
+
+
+def out_of_scope_section(u: Understanding) -> list[str]:
+    oos = u.out_of_scope
+    accepted = oos.accepted_off_topic
+    lines = [
+        "### Out of scope",
+        "",
+        f"At the configured threshold {oos.threshold} (ambiguity threshold {oos.ambiguity_threshold}): "
+        f"**{oos.rejection:.3f}** of {oos.off_topic_messages} off-topic messages rejected (final intent "
+        f"`nlu_fallback` or `out_of_scope`), **{oos.acceptance:.3f}** of {oos.in_scope_messages} in-scope held-out "
+        f"messages accepted; the held-out set's own out-of-scope messages: {oos.heldout_out_of_scope_rejection:.3f} "
+        f"rejected. Replaying the fallback on the classifier's ranking disagrees with the pipeline on "
+        f"{oos.replay_mismatches} messages.",
+        "",
+        *_table(("off-topic category", "rejected"), [(c, _n(r, 2)) for c, r in oos.rejection_by_category.items()]),
+        "Threshold sweep (from the classifier's own ranking, as FallbackClassifier would decide):",
+        "",
+        *_table(
+            ("threshold", "off-topic rejected", "in-scope accepted", "held-out macro-F1"),
+            [(f"{p.threshold:.2f}", _n(p.rejection, 3), _n(p.acceptance, 3), _n(p.macro_f1, 3)) for p in oos.sweep],
+        ),
+        f"Off-topic messages answered as a question at the configured threshold ({len(accepted)}):",
+        "",
+        *_table(("message", "category", "intent"), [(m["text"], m["category"], m["intent"]) for m in accepted]),
+    ]
+    lines += [f"- note: {n}" for n in u.notes]
+    return lines
+
+
+def serving_section(results: Results) -> list[str]:
+    ours, stock = results.ours, results.stock
+    startup = [
+        ("action server answers /health", ours.startup.action_ready_s, stock.startup.action_ready_s if stock else None),
+        ("Rasa server answers /", ours.startup.rasa_ready_s, stock.startup.rasa_ready_s if stock else None),
+        ("first answer", ours.startup.first_answer_s, stock.startup.first_answer_s if stock else None),
+    ]
+    t = results.training
+    once = [
+        ("full training (s)", t.ours_s, t.stock_s),
+        ("model size on disk (MB)", ours.model_mb, stock.model_mb if stock else None),
+        (
+            "Rasa server RSS, peak after a level (MB)",
+            peak_rss(ours, "rasa"),
+            peak_rss(stock, "rasa") if stock else None,
+        ),
+        (
+            "action server RSS, peak after a level (MB)",
+            peak_rss(ours, "actions"),
+            peak_rss(stock, "actions") if stock else None,
+        ),
+    ]
+    lines = [
+        "## Serving",
+        "",
+        "Through the REST channel on 127.0.0.1; every conversation 4 turns with a new sender (ours: a procedure "
+        "question, then follow-ups answered by the custom action from the `procedure` slot; stock: hello, I am sad, "
+        "yes, bye). Warm-up excluded. Ours stores conversations in its configured SQL tracker store (SQLite, a "
+        "temporary file); stock uses Rasa's default in-memory tracker store. Ratios are ours / stock (higher is "
+        "better for messages/s, lower for the rest).",
+        "",
+        "### Start-up (seconds from starting both processes)",
+        "",
+        *_table(("", "ours", "stock", "ratio"), [(n, _n(o), _n(s), _ratio(o, s)) for n, o, s in startup]),
+        "### Training, size and memory",
+        "",
+        *_table(("", "ours", "stock", "ratio"), [(n, _n(o), _n(s), _ratio(o, s)) for n, o, s in once]),
+        "### Load",
+        "",
+    ]
+    rows = []
+    for lv in ours.levels:
+        base = level(stock, lv.concurrency)
+        for name in ("msgs_per_s", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "max_ms"):
+            o, s = getattr(lv, name), getattr(base, name) if base else None
+            rows.append((lv.concurrency, name, _n(o), _n(s), _ratio(o, s)))
+        rows.append(
+            (
+                lv.concurrency,
+                "messages / errors / unexpected",
+                f"{lv.messages} / {lv.errors} / {lv.unexpected}",
+                f"{base.messages} / {base.errors} / {base.unexpected}" if base else "–",
+                "",
+            )
+        )
+        rows.append(
+            (
+                lv.concurrency,
+                "RSS Rasa / actions (MB)",
+                f"{lv.rss_mb['rasa']:.0f} / {lv.rss_mb['actions']:.0f}",
+                f"{base.rss_mb['rasa']:.0f} / {base.rss_mb['actions']:.0f}" if base else "–",
+                "",
+            )
+        )
+    lines += _table(("concurrent", "measure", "ours", "stock", "ratio"), rows)
+    return lines
+
+
+def markdown(results: Results, targets: Sequence[Target], charts: dict[str, Path], out: Path) -> str:
+    machine = ", ".join(f"{k} {v}" for k, v in results.machine.items())
+    settings = ", ".join(f"{k}={v}" for k, v in results.settings.items())
+    lines = [
+        "# Benchmark: understanding and serving, with stock Rasa as the baseline",
+        "",
+        f"Generated {results.generated}. Machine: {machine}. Settings: {settings}.",
+        "",
+        "The load generator runs on the same machine as both servers, and the other runs of this benchmark "
+        "(cross-validation, training) happen before the load, never during it.",
+        "",
+        *targets_section(targets),
+        *understanding_section(results.understanding),
+        *serving_section(results),
+        "## Charts",
+        "",
+    ]
+    lines += [f"![{name}]({path.relative_to(out)})" for name, path in charts.items()]
+    return "\n".join(lines) + "\n"

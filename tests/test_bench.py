@@ -1,0 +1,116 @@
+"""The benchmark's pure statistics, on inputs small enough to work out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.stats import (
+    PRF,
+    Confusion,
+    Parsed,
+    confused_pairs,
+    entity_scores,
+    intent_at,
+    intent_scores,
+    macro,
+    mean_std,
+    percentile,
+    prf,
+    rejection_rate,
+    stratified_folds,
+    sweep,
+    thresholds,
+)
+
+
+def parsed(*ranking: tuple[str, float], intent: str | None = None, forced: bool = False) -> Parsed:
+    return Parsed(intent or ranking[0][0], frozenset(), tuple(ranking), forced)
+
+
+def test_percentile_interpolates_between_closest_ranks():
+    values = [40.0, 10.0, 30.0, 20.0]  # sorted 10 20 30 40: rank (n-1)q = 3q
+    assert percentile(values, 0) == 10
+    assert percentile(values, 50) == 25  # halfway between 20 and 30
+    assert percentile(values, 95) == pytest.approx(38.5)  # 2.85 ranks: 30 + 0.85 * 10
+    assert percentile(values, 100) == 40
+    assert percentile([7.0], 99) == 7
+    assert math.isnan(percentile([], 50))
+
+
+def test_prf_and_its_empty_convention():
+    assert prf(2, 1, 1) == PRF(2 / 3, 2 / 3, pytest.approx(2 / 3), 3)
+    assert prf(0, 0, 0) == PRF(0.0, 0.0, 0.0, 0)
+    assert prf(0, 0, 0, empty=1.0) == PRF(1.0, 1.0, 1.0, 0)
+
+
+def test_intent_scores_count_fallback_only_as_a_miss():
+    gold = ["a", "a", "b", "b"]
+    predicted = ["a", "b", "b", "nlu_fallback"]
+    scores = intent_scores(gold, predicted)
+    assert set(scores) == {"a", "b"}  # nlu_fallback is not a label of its own
+    assert scores["a"] == PRF(1.0, 0.5, pytest.approx(2 / 3), 2)
+    assert scores["b"] == PRF(0.5, 0.5, 0.5, 2)
+    assert macro(scores).f1 == pytest.approx((2 / 3 + 0.5) / 2)
+    assert macro(scores).support == 4
+
+
+def test_entity_scores_compare_sets_per_message():
+    gold = [frozenset({"ct"}), frozenset({"ct", "mri"}), frozenset()]
+    predicted = [frozenset({"ct"}), frozenset({"mri"}), frozenset({"pet"})]
+    score = entity_scores(gold, predicted)  # tp 2, fp 1, fn 1
+    assert (score.precision, score.recall, score.support) == (2 / 3, 2 / 3, 3)
+    assert entity_scores([frozenset()], [frozenset()]).f1 == 1.0
+
+
+def test_confused_pairs_are_directed_counted_and_ordered():
+    gold = ["a", "a", "a", "b", "b", "c"]
+    predicted = ["b", "b", "a", "a", "c", "c"]
+    assert confused_pairs(gold, predicted) == [Confusion("a", "b", 2), Confusion("b", "a", 1), Confusion("b", "c", 1)]
+    assert confused_pairs(gold, predicted, top=1) == [Confusion("a", "b", 2)]
+
+
+def test_intent_at_replays_threshold_and_ambiguity():
+    confident = parsed(("ask_pain", 0.9), ("ask_risks", 0.05))
+    assert intent_at(confident, 0.4, 0.1) == "ask_pain"
+    assert intent_at(confident, 0.95, 0.1) == "nlu_fallback"  # below the threshold
+    close = parsed(("ask_pain", 0.5), ("ask_risks", 0.45))
+    assert intent_at(close, 0.4, 0.1) == "nlu_fallback"  # top two within the ambiguity threshold
+    assert intent_at(close, 0.4, 0.0) == "ask_pain"
+    guard = parsed(("greet", 0.1), intent="emergency", forced=True)
+    assert intent_at(guard, 0.9, 0.1) == "emergency"  # the safety guard runs after the fallback
+    assert intent_at(Parsed("x", frozenset(), (), False), 0.0, 0.0) == "nlu_fallback"
+
+
+def test_sweep_trades_rejection_for_acceptance():
+    in_scope = [parsed(("ask_pain", 0.9), ("greet", 0.0)), parsed(("ask_risks", 0.5), ("greet", 0.0))]
+    off_topic = [parsed(("ask_pain", 0.6), ("greet", 0.0)), parsed(("out_of_scope", 0.8), ("greet", 0.0))]
+    low, middle, high = sweep(in_scope, ["ask_pain", "ask_risks"], off_topic, 0.1, [0.0, 0.55, 0.95])
+    assert (low.rejection, low.acceptance, low.macro_f1) == (0.5, 1.0, 1.0)
+    assert (middle.rejection, middle.acceptance) == (0.5, 0.5)
+    assert middle.macro_f1 == pytest.approx(0.5)  # ask_pain F1 1, ask_risks F1 0
+    assert (high.rejection, high.acceptance) == (1.0, 0.0)
+
+
+def test_rejection_rate_and_thresholds():
+    assert rejection_rate(["nlu_fallback", "out_of_scope", "greet", "ask_pain"]) == 0.5
+    points = thresholds()
+    assert len(points) == 20 and points[0] == 0.0 and points[-1] == 0.95 and points[8] == 0.4
+
+
+def test_stratified_folds_partition_and_balance_every_label():
+    labels = ["a"] * 10 + ["b"] * 5 + ["c"] * 3
+    folds = stratified_folds(labels, 5, seed=1)
+    assert sorted(i for fold in folds for i in fold) == list(range(len(labels)))
+    for label, count in (("a", 10), ("b", 5)):
+        assert [sum(labels[i] == label for i in fold) for fold in folds] == [count // 5] * 5
+    assert sorted(len(fold) for fold in folds) == [3, 3, 4, 4, 4]
+    assert folds == stratified_folds(labels, 5, seed=1)
+    with pytest.raises(ValueError):
+        stratified_folds(labels, 1)
+
+
+def test_mean_std_uses_the_sample_deviation():
+    assert mean_std([1.0, 3.0]) == (2.0, pytest.approx(math.sqrt(2)))
+    assert mean_std([5.0]) == (5.0, 0.0)

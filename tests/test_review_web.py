@@ -1,0 +1,226 @@
+"""The review pages over real HTTP, on a SQLite file written by the real redacting tracker store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from rasa.shared.nlu.training_data.loading import load_data
+
+from netfaq import annotations
+from netfaq.review_web import COOKIE, make_app, make_server, review_token
+from tests.test_review import store_conversations
+
+TOKEN = "test-review-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("review-web") / "conversations.db"
+    store_conversations(path)
+    return path
+
+
+@pytest.fixture
+def site(stored, tmp_path):
+    """A review server on its own copy of the stored conversations (tests change notes and labels)."""
+    shutil.copy(stored, tmp_path / "conversations.db")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'conversations.db'}")
+    server = make_server(make_app(engine, TOKEN), 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "engine": engine}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def staff(site) -> requests.Session:
+    """A browser-like session that has signed in."""
+    session = requests.Session()
+    response = session.post(f"{site['url']}/login", data={"token": TOKEN, "next": "/"}, allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    return session
+
+
+def csrf(session: requests.Session, url: str) -> str:
+    page = session.get(url).text
+    return page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/conversations/emergency", "/inbox", "/inbox.yml", "/export.csv"])
+def test_every_page_needs_the_token(site, path):
+    response = requests.get(site["url"] + path)
+    assert response.status_code == 401
+    assert "Sign in with the review token" in response.text
+    assert "chest pain" not in response.text and "flag-" not in response.text and "conversation_id" not in response.text
+    wrong_cookie = requests.get(site["url"] + path, cookies={COOKIE: "guess"})
+    assert wrong_cookie.status_code == 401
+    wrong_bearer = requests.get(site["url"] + path, headers={"Authorization": "Bearer nope"})
+    assert wrong_bearer.status_code == 401
+
+
+def test_login_rejects_a_wrong_or_missing_token(site):
+    for data in ({"token": "wrong-token"}, {}):
+        response = requests.post(f"{site['url']}/login", data=data, allow_redirects=False)
+        assert response.status_code == 401
+        assert "Set-Cookie" not in response.headers
+    assert "That token is not right" in response.text
+
+
+def test_login_never_redirects_off_the_site(site):
+    response = requests.post(
+        f"{site['url']}/login", data={"token": TOKEN, "next": "//evil.example/"}, allow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    safe = requests.post(f"{site['url']}/login?next=//evil.example/", data={"token": TOKEN}, allow_redirects=False)
+    assert safe.headers["Location"] == "/"
+
+
+def test_list_shows_summary_flags_and_redacted_search(staff, site):
+    page = staff.get(site["url"] + "/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "script-src" not in page.headers["Content-Security-Policy"]  # no script at all: default-src 'none'
+    html = page.text
+    assert '<p class="count" id="count">4 conversations</p>' in html
+    assert (
+        "handed off to nurses" in html and "Top procedures asked about: mibg_scan (2), abdominal_ultrasound (1)" in html
+    )
+    assert html.count('<rect class="bar"') == 4
+    assert 'flag flag-negative_feedback">negative feedback' in html
+    only = staff.get(site["url"] + "/", params={"flag": "handoff"}).text
+    assert "4 conversations" not in only and "1 conversations" in only and "handed-off" in only
+    assert "0 conversations" in staff.get(site["url"] + "/", params={"search": "07700"}).text
+    assert "1 conversations" in staff.get(site["url"] + "/", params={"search": "[phone]"}).text
+
+
+def test_malformed_date_gives_a_clear_message(staff, site):
+    response = staff.get(site["url"] + "/", params={"since": "23/11/2026"})
+    assert response.status_code == 400
+    assert (
+        "since must be a date written YYYY-MM-DD, for example 2026-11-23 (got &#x27;23/11/2026&#x27;)" in response.text
+    )
+    assert staff.get(site["url"] + "/export.csv", params={"until": "soon"}).status_code == 400
+
+
+def test_unknown_conversation_is_a_404_page(staff, site):
+    response = staff.get(site["url"] + "/conversations/no-such-id")
+    assert response.status_code == 404
+    assert "There is no conversation with the id &#x27;no-such-id&#x27;" in response.text
+    assert staff.get(site["url"] + "/nowhere").status_code == 404
+
+
+def test_transcript_shows_intent_confidence_procedure_action_and_redaction(staff, site):
+    html = staff.get(site["url"] + "/conversations/handed-off").text
+    assert "how do i prepare for an ultrasound, ring me on [phone]" in html
+    assert "intent <b>ask_preparation</b> 0.97" in html
+    assert "procedure <b>abdominal_ultrasound</b>" in html
+    assert "answered by <b>action_answer_procedure_question</b>" in html
+
+
+def test_mark_reviewed_note_and_tags_then_filter(staff, site):
+    url = site["url"] + "/conversations/emergency"
+    form = {"csrf": csrf(staff, url), "reviewed": "yes", "note": "999 advice was right", "tags": "urgent, chest"}
+    response = staff.post(url, data=form, allow_redirects=False)
+    assert response.status_code == 303
+    html = staff.get(url).text
+    assert 'value="yes" checked' in html and "999 advice was right" in html and 'value="urgent chest"' in html
+    assert "1 conversations" in staff.get(site["url"] + "/", params={"status": "reviewed"}).text
+    assert "3 conversations" in staff.get(site["url"] + "/", params={"status": "unreviewed"}).text
+    tagged = staff.get(site["url"] + "/", params={"tag": "chest"}).text
+    assert "1 conversations" in tagged and "/conversations/emergency" in tagged
+    bad = staff.post(url, data={**form, "tags": "<b>"})
+    assert bad.status_code == 400 and "must be up to 40 letters" in bad.text
+    assert annotations.get_note(site["engine"], "emergency").tags == ("urgent", "chest")  # nothing lost
+
+
+def test_forms_without_the_csrf_field_are_refused(staff, site):
+    response = staff.post(site["url"] + "/conversations/emergency", data={"reviewed": "yes"})
+    assert response.status_code == 403
+    assert annotations.get_note(site["engine"], "emergency").reviewed is False
+
+
+def test_csv_export_of_the_selection_and_an_empty_one(staff, site):
+    response = staff.get(site["url"] + "/export.csv", params={"flag": "emergency"})
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0][:4] == ["conversation_id", "started", "ended", "patient_messages"] and len(rows) == 2
+    assert rows[1][0] == "emergency"
+    empty = staff.get(site["url"] + "/export.csv", params={"search": "nothing like this"})
+    assert empty.status_code == 200
+    assert (
+        empty.text.strip()
+        == "conversation_id,started,ended,patient_messages,flags,procedures,intents,reviewed,tags,note"
+    )
+
+
+def test_training_inbox_label_and_export_as_nlu_yaml(staff, site, tmp_path):
+    inbox = staff.get(site["url"] + "/inbox").text
+    assert "2 patient messages fell to fallback" in inbox
+    assert "blorp zzz" in inbox and "when do mibg results come" in inbox
+    token = csrf(staff, site["url"] + "/inbox")
+    label = {"csrf": token, "conversation": "fallback", "turn": "1", "intent": "ask_results", "procedure": "mibg_scan"}
+    assert staff.post(site["url"] + "/inbox/label", data=label, allow_redirects=False).status_code == 303
+    after = staff.get(site["url"] + "/inbox").text
+    assert "1 patient messages fell to fallback" in after and "Labelled (1)" in after
+    bad = staff.post(site["url"] + "/inbox/label", data={**label, "intent": "made_up"})
+    assert bad.status_code == 400 and "Choose an intent from the list" in bad.text
+    gone = staff.post(site["url"] + "/inbox/label", data={**label, "turn": "9"})
+    assert gone.status_code == 404
+    exported = staff.get(site["url"] + "/inbox.yml")
+    assert 'filename="training-inbox.yml"' in exported.headers["Content-Disposition"]
+    path = tmp_path / "inbox.yml"
+    path.write_text(exported.text, encoding="utf-8")
+    [example] = load_data(str(path)).intent_examples
+    assert (example.get("text"), example.get("intent")) == ("when do mibg results come", "ask_results")
+    assert staff.post(site["url"] + "/inbox/unlabel", data={"csrf": token, "conversation": "fallback", "turn": "1"})
+    assert annotations.all_labels(site["engine"]) == []
+
+
+def test_scripts_can_use_a_bearer_token(site):
+    response = requests.get(site["url"] + "/export.csv", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200 and len(response.text.splitlines()) == 5
+
+
+def test_sign_out_ends_the_session(staff, site):
+    token = csrf(staff, site["url"] + "/")
+    response = staff.post(site["url"] + "/logout", data={"csrf": token}, allow_redirects=False)
+    assert response.status_code == 303 and "Max-Age=0" in response.headers["Set-Cookie"]
+    assert staff.get(site["url"] + "/").status_code == 401
+
+
+def test_an_oversized_form_is_refused(staff, site):
+    response = staff.post(site["url"] + "/conversations/emergency", data={"note": "x" * 70_000})
+    assert response.status_code == 413
+
+
+def test_token_comes_from_the_environment_or_a_private_file(tmp_path):
+    assert review_token({"NETFAQ_REVIEW_TOKEN": "a-long-enough-token"}, tmp_path / "t") == "a-long-enough-token"
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        review_token({"NETFAQ_REVIEW_TOKEN": "short"}, tmp_path / "t")
+    created = review_token({}, tmp_path / "var" / "review-token")
+    assert len(created) >= 32 and (tmp_path / "var" / "review-token").stat().st_mode & 0o777 == 0o600
+    assert review_token({}, tmp_path / "var" / "review-token") == created
+
+
+def test_a_database_without_conversations_shows_an_empty_list(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    app = make_app(engine, TOKEN)
+    response = app.handle("GET", "/", {}, {"authorization": f"Bearer {TOKEN}"})
+    assert response.status == 200 and b"No conversations match these filters." in response.body
+
+
+def test_review_token_file_is_not_committed():
+    ignored = (Path(__file__).resolve().parent.parent / ".gitignore").read_text()
+    assert "var/" in ignored.split()
