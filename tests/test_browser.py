@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 
+from netfaq import review
+from netfaq.conversations import database_url
 from netfaq.servers import (
     start_action_server,
     start_rasa_server,
@@ -173,6 +176,20 @@ def test_which_test_buttons(site, page):
     page.locator(".netfaq-bot", has_text="very safe").wait_for()
     user_bubbles = page.locator(".netfaq-user .netfaq-bubble").all_inner_texts()
     assert user_bubbles[-1] == "Liver ultrasound"
+
+
+def test_this_didnt_help_sends_negative_feedback_that_staff_can_filter(site, page):
+    open_chat(page, site)
+    ask(page, "what is an MIBG scan?")
+    assert page.get_by_role("button", name="This didn't help").count() == 1
+    before = page.locator(".netfaq-bot").count()
+    page.get_by_role("button", name="This didn't help").click()
+    page.locator(".netfaq-bot").nth(before).wait_for()
+    assert "I'm sorry that didn't help" in last_bot(page).inner_text()
+    assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == "This didn't help"
+    sender = page.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sender")
+    stored = review.conversation(sa.create_engine(database_url()), sender)
+    assert "negative_feedback" in stored.flags
 
 
 def test_reload_keeps_the_conversation(site, page):

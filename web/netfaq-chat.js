@@ -187,6 +187,13 @@
         group.appendChild(b);
       });
       children.push(group);
+    } else if (entry.text && index > 0 && index === state.transcript.length - 1) {
+      // One tap tells staff an answer didn't help: it reaches the review pages as negative feedback.
+      var feedback = el("button", { type: "button", class: "netfaq-feedback", text: "This didn't help" });
+      feedback.addEventListener("click", function () {
+        send("/feedback_negative", "This didn't help");
+      });
+      children.push(feedback);
     }
     return el("div", { class: "netfaq-msg netfaq-bot" }, children);
   }
