@@ -21,6 +21,13 @@ def test_every_command_has_help_with_an_example(command):
     assert "example:" in result.stdout and f"netfaq {command}" in result.stdout
 
 
+@pytest.mark.parametrize("sub", ["list", "show", "mark", "inbox", "label", "summary", "web"])
+def test_every_review_sub_command_has_help_with_an_example(sub):
+    result = netfaq("review", sub, "--help")
+    assert result.returncode == 0
+    assert "example:" in result.stdout and f"netfaq review {sub}" in result.stdout
+
+
 def test_validate_reports_ok_with_counts():
     result = netfaq("validate")
     assert result.returncode == 0

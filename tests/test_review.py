@@ -252,3 +252,26 @@ def test_command_line_twin(engine, tmp_path):
     export = tmp_path / "out.csv"
     assert cli("list", "--csv", str(export), db=db).returncode == 0
     assert len(export.read_text().splitlines()) == 5
+
+
+def test_command_line_twin_marks_labels_and_exports(tmp_path):
+    db = tmp_path / "conversations.db"
+    store_conversations(db)
+    marked = cli("mark", "emergency", "--reviewed", "--tags", "urgent, chest", "--note", "right advice", db=db)
+    assert marked.returncode == 0 and "emergency: reviewed yes; tags urgent chest" in marked.stdout
+    assert "emergency" in cli("list", "--status", "reviewed", "--tag", "chest", db=db).stdout
+    assert cli("mark", "nobody", "--reviewed", db=db).returncode == 1
+    assert "must be up to 40 letters" in cli("mark", "emergency", "--tags", "<b>", db=db).stderr
+    inbox = cli("inbox", db=db)
+    assert "fallback 0  nlu_fallback (0.40)  blorp zzz" in inbox.stdout and "2 messages to label" in inbox.stdout
+    assert cli("label", "fallback", "0", "--intent", "made_up", db=db).returncode == 2
+    assert cli("label", "fallback", "7", "--intent", "out_of_scope", db=db).returncode == 1
+    labelled = cli("label", "fallback", "1", "--intent", "ask_results", "--procedure", "mibg_scan", db=db)
+    assert labelled.stdout.strip() == "labelled 'when do mibg results come' as ask_results (mibg_scan)"
+    assert "1 messages to label; 1 labelled" in cli("inbox", db=db).stdout
+    exported = tmp_path / "inbox.yml"
+    assert cli("inbox", "--yaml", str(exported), db=db).returncode == 0
+    assert '- intent: ask_results\n  examples:\n  - text: "when do mibg results come"' in exported.read_text()
+    summary = cli("summary", db=db).stdout
+    assert "4 conversations, 7 patient messages; handoffs 1; emergencies 1; negative feedback 1" in summary
+    assert "top procedures: mibg_scan 2, abdominal_ultrasound 1" in summary
