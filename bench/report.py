@@ -62,7 +62,8 @@ def understanding_section(u: Understanding) -> list[str]:
                 ("procedure entity", _n(h.entity.precision, 3), _n(h.entity.recall, 3), _n(h.entity.f1, 3)),
             ],
         ),
-        f"Intent accuracy {h.intent_accuracy:.3f}.",
+        f"Intent accuracy {h.intent_accuracy:.3f}; {h.fallbacks} messages fell to `nlu_fallback`; the classifier's "
+        f"own top intent (no fallback) would score macro-F1 {h.classifier_macro_f1:.3f}.",
         "",
         *_table(
             ("intent", "precision", "recall", "F1", "support"),
@@ -83,6 +84,8 @@ def understanding_section(u: Understanding) -> list[str]:
                 f.test_examples,
                 _n(f.train_seconds, 0),
                 _n(f.intent_macro_f1, 3),
+                _n(f.classifier_macro_f1, 3),
+                f.fallbacks,
                 _n(f.entity_f1, 3),
             )
             for f in cv.folds
@@ -94,13 +97,27 @@ def understanding_section(u: Understanding) -> list[str]:
                 "",
                 "",
                 f"{cv.intent_macro_f1_mean:.3f} ± {cv.intent_macro_f1_std:.3f}",
+                "",
+                "",
                 f"{cv.entity_f1_mean:.3f} ± {cv.entity_f1_std:.3f}",
             )
         )
         lines += [
             f"### {len(cv.folds)}-fold stratified cross-validation over the training data",
             "",
-            *_table(("fold", "train", "test", "training s", "intent macro-F1", "procedure F1"), rows),
+            *_table(
+                (
+                    "fold",
+                    "train",
+                    "test",
+                    "training s",
+                    "intent macro-F1",
+                    "classifier alone",
+                    "fallbacks",
+                    "procedure F1",
+                ),
+                rows,
+            ),
             f"Mean intent macro precision {cv.intent_macro_precision_mean:.3f}, recall "
             f"{cv.intent_macro_recall_mean:.3f}. Most confused intents over all folds:",
             "",

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-warnings.filterwarnings("ignore")  # Rasa's dependencies warn at import; the output should be the figures
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -28,7 +26,7 @@ from netfaq.paths import PROJECT_ROOT  # noqa: E402
 from netfaq.servers import current_model, latest_model  # noqa: E402
 
 EPILOG = """examples:
-  .venv/bin/python -m bench.run_all                          # everything (about 30 minutes on 2 cores)
+  .venv/bin/python -m bench.run_all                          # everything (25 to 30 minutes on 2 cores)
   .venv/bin/python -m bench.run_all --quick --skip-baseline  # smoke test: a few minutes
   .venv/bin/python -m bench.run_all --skip-cv --duration 10 --concurrency 1 10
 """
@@ -68,9 +66,10 @@ def our_model(path: Path | None) -> Path:
     model = path or latest_model()
     if model is None or not model.exists():
         raise SystemExit("no trained model in models/: run `make train` first")
+    model = model.resolve()
     if model != current_model():
         say(f"note: {model.name} is not trained from the current data and config (run `make train` for that)")
-    return model.resolve()
+    return model
 
 
 def machine() -> dict[str, object]:
@@ -151,6 +150,7 @@ def write(results: Results, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    understanding.quiet_rasa()
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     for path in write(run(args), args.out):

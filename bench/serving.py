@@ -137,9 +137,9 @@ def group_rss_mb(group: int) -> float:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3 of proc(5)
-        if int(fields[2]) == group:  # field 5: pgrp
-            total += int(fields[21]) * page  # field 24: rss in pages
+        fields = stat[stat.rindex(")") + 2 :].split()  # proc(5) fields from 3 (state) on: index = field - 3
+        if int(fields[2]) == group:  # field 5, pgrp
+            total += int(fields[21]) * page  # field 24, rss in pages
     return total / 2**20
 
 
@@ -174,7 +174,7 @@ async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) 
     try:
         async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as response:
             replies: Any = await response.json() if response.status == 200 else None
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):  # ValueError: a body that isn't JSON
         replies = None
     elapsed = time.perf_counter() - started
     if not isinstance(replies, list):

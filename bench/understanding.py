@@ -42,6 +42,8 @@ class Scores:
     per_intent: dict[str, PRF]
     entity: PRF
     confused: list[Confusion]
+    fallbacks: int  # messages the FallbackClassifier took over
+    classifier_macro_f1: float  # the classifier's own top intent, no fallback: what the threshold costs
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Fold:
     test_examples: int
     train_seconds: float
     intent_macro_f1: float
+    classifier_macro_f1: float
+    fallbacks: int
     entity_f1: float
 
 
@@ -101,15 +105,20 @@ def fallback_settings(config: Path = CONFIG) -> tuple[float, float]:
 
 
 def quiet_rasa() -> None:
-    """Rasa logs every parse at debug level unless told otherwise; the report is what matters here."""
+    """Only figures on stdout: Rasa logs every parse at debug level unless told otherwise.
+
+    Sanic turns deprecation warnings back on when it is imported, so it is imported before silencing them.
+    """
     import logging
     import warnings
 
+    import sanic  # noqa: F401
+
+    warnings.filterwarnings("ignore")
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    warnings.filterwarnings("ignore")
-    configure_logging_and_warnings(logging.WARNING)
+    configure_logging_and_warnings(logging.WARNING, warn_only_once=False)
     configure_structlog(logging.WARNING)
 
 
@@ -146,6 +155,8 @@ def score(examples: Sequence[Example], parsed: Sequence[Parsed]) -> Scores:
         per_intent=per_intent,
         entity=stats.entity_scores([e.procedures for e in examples], [p.procedures for p in parsed]),
         confused=stats.confused_pairs(gold, predicted),
+        fallbacks=predicted.count(stats.FALLBACK),
+        classifier_macro_f1=stats.macro(stats.intent_scores(gold, [stats.intent_at(p, 0.0, 0.0) for p in parsed])).f1,
     )
 
 
@@ -268,10 +279,22 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
             predicted += [p.intent for p in parsed]
             precision.append(scores.intent_macro.precision)
             recall.append(scores.intent_macro.recall)
-            results.append(Fold(number, len(train), len(test), seconds, scores.intent_macro.f1, scores.entity.f1))
+            results.append(
+                Fold(
+                    number,
+                    len(train),
+                    len(test),
+                    seconds,
+                    scores.intent_macro.f1,
+                    scores.classifier_macro_f1,
+                    scores.fallbacks,
+                    scores.entity.f1,
+                )
+            )
             say(
-                f"  fold {number}/{k}: intent macro-F1 {scores.intent_macro.f1:.3f}, "
-                f"entity F1 {scores.entity.f1:.3f} (trained in {seconds:.0f} s)"
+                f"  fold {number}/{k}: intent macro-F1 {scores.intent_macro.f1:.3f} (classifier alone "
+                f"{scores.classifier_macro_f1:.3f}, {scores.fallbacks} fallbacks), entity F1 {scores.entity.f1:.3f} "
+                f"(trained in {seconds:.0f} s)"
             )
     f1_mean, f1_std = stats.mean_std([f.intent_macro_f1 for f in results])
     entity_mean, entity_std = stats.mean_std([f.entity_f1 for f in results])
@@ -284,6 +307,8 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
         intent_macro_precision_mean=stats.mean_std(precision)[0],
         intent_macro_recall_mean=stats.mean_std(recall)[0],
         confused=stats.confused_pairs(gold, predicted),
+        fallbacks=predicted.count(stats.FALLBACK),
+        classifier_macro_f1=stats.macro(stats.intent_scores(gold, [stats.intent_at(p, 0.0, 0.0) for p in parsed])).f1,
     )
 
 
@@ -303,7 +328,8 @@ def run(model: Path, folds: int | None, say: Say = print) -> Understanding:
     scores = score(heldout, heldout_parsed)
     say(
         f"  held-out: intent macro P/R/F1 {scores.intent_macro.precision:.3f} / {scores.intent_macro.recall:.3f} / "
-        f"{scores.intent_macro.f1:.3f}, accuracy {scores.intent_accuracy:.3f}; procedure P/R/F1 "
+        f"{scores.intent_macro.f1:.3f}, accuracy {scores.intent_accuracy:.3f} ({scores.fallbacks} fallbacks, "
+        f"classifier alone macro-F1 {scores.classifier_macro_f1:.3f}); procedure P/R/F1 "
         f"{scores.entity.precision:.3f} / {scores.entity.recall:.3f} / {scores.entity.f1:.3f}"
     )
     oos = out_of_scope(heldout, heldout_parsed, categories, off_topic_parsed, threshold, ambiguity)
