@@ -5,7 +5,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run test train build validate lint format lock evaluate coverage clean
+.PHONY: help install run test train build validate lint format lock evaluate coverage bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,10 @@ validate: install ## check the knowledge base and the Rasa training data
 
 evaluate: install ## score the latest model on the held-out NLU set
 	$(PY) -m netfaq evaluate --json reports/heldout.json
+
+bench: train ## benchmarks against a stock `rasa init` assistant (~30 min): reports/bench/report.md, .json, PNGs
+	$(PY) -m bench.run_all
+	$(PY) -m bench.review_load --json reports/bench/review_load.json
 
 coverage: install ## which procedure topics the sources cover
 	$(PY) -m netfaq coverage
