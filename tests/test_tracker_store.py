@@ -105,6 +105,8 @@ def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_one
     db_file = tmp_path / "conversations.db"
     env = {"NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(db_file)}
     engine = converse_and_check_storage(env, trained_model, action_port, tmp_path)
+    with engine.connect() as connection:  # readers (the review pages) never block Rasa's writes
+        assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
     assert delete_older_than(engine, days=30).conversations == 0
     later = time.time() + 31 * 86400
     result = delete_older_than(engine, days=30, now=later)
