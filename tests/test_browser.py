@@ -303,7 +303,9 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     """A patient chats; staff sign in, find the conversation redacted and flagged, note it, label, export."""
     sender = f"review-{uuid.uuid4().hex[:8]}"
     assert "stop eating" in say(site, sender, "how do I prepare for an ultrasound? ring me on 07700 900123")
-    say(site, sender, "flibber wobble zonk")
+    # A turn that falls to fallback, sent as Rasa's intent payload: the trained model now places
+    # any gibberish we tried confidently in out_of_scope, so real text can't be relied on to miss.
+    say(site, sender, "/nlu_fallback")
     assert "0808 800 4040" in say(site, sender, "can I talk to a nurse")
 
     response = page.goto(review_site + "/")
@@ -316,7 +318,7 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     row = page.locator("tr", has=page.get_by_role("link", name=sender))
     row.wait_for()
     flags = row.locator(".flag").all_inner_texts()
-    assert "handoff" in flags and ("fallback" in flags or "low confidence" in flags), flags
+    assert "handoff" in flags and "fallback" in flags, flags
     assert page.locator(".summary").is_visible() and page.locator("svg .bar").count() >= 1
     shot(page, "review-list")
 
@@ -341,7 +343,7 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     shot(page, "review-transcript")
 
     page.get_by_role("link", name="Training inbox").click()
-    item = page.locator(".inbox li", has_text="flibber wobble zonk")
+    item = page.locator(".inbox li", has_text="/nlu_fallback")
     item.get_by_label("Intent").select_option("out_of_scope")
     item.get_by_role("button", name="Add to training data").click()
     page.get_by_role("heading", name="Labelled (1)").wait_for()
@@ -349,7 +351,7 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as Rasa NLU YAML").click()
     nlu = Path(download.value.path()).read_text(encoding="utf-8")
-    assert '- intent: out_of_scope\n  examples:\n  - text: "flibber wobble zonk"' in nlu
+    assert '- intent: out_of_scope\n  examples:\n  - text: "/nlu_fallback"' in nlu
     assert page.csp_errors == []
 
 
