@@ -257,6 +257,7 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
     results: list[Fold] = []
     gold: list[str] = []
     predicted: list[str] = []
+    every_parsed: list[Parsed] = []
     precision: list[float] = []
     recall: list[float] = []
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-cv-") as tmp:
@@ -277,6 +278,7 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
             scores = score(examples, parsed)
             gold += [e.intent for e in examples]
             predicted += [p.intent for p in parsed]
+            every_parsed += parsed
             precision.append(scores.intent_macro.precision)
             recall.append(scores.intent_macro.recall)
             results.append(
@@ -308,7 +310,9 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
         intent_macro_recall_mean=stats.mean_std(recall)[0],
         confused=stats.confused_pairs(gold, predicted),
         fallbacks=predicted.count(stats.FALLBACK),
-        classifier_macro_f1=stats.macro(stats.intent_scores(gold, [stats.intent_at(p, 0.0, 0.0) for p in parsed])).f1,
+        classifier_macro_f1=stats.macro(
+            stats.intent_scores(gold, [stats.intent_at(p, 0.0, 0.0) for p in every_parsed])
+        ).f1,
     )
 
 
