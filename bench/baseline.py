@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bench.serving import Conversation, Servers, Turn, free_port
-from netfaq.servers import Process, quiet_env, rasa_command
+from bench.serving import Conversation, Servers, Turn
+from netfaq.servers import Process, free_port, quiet_env, rasa_command
 
 # Four turns the stock stories and rules answer: greet, mood_unhappy, affirm, goodbye.
 STOCK_CONVERSATIONS: tuple[Conversation, ...] = (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -20,7 +19,15 @@ from typing import Any
 import aiohttp
 
 from bench import stats
-from netfaq.servers import Process, quiet_env, rasa_command, start_action_server, start_rasa_server, wait_until_up
+from netfaq.servers import (
+    Process,
+    free_port,
+    quiet_env,
+    rasa_command,
+    start_action_server,
+    start_rasa_server,
+    wait_until_up,
+)
 
 Say = Callable[[str], None]
 
@@ -114,12 +121,6 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     unexpected: int = 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def size_mb(path: Path) -> float:

@@ -10,10 +10,11 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 
 import sqlalchemy as sa
 
-from netfaq.review import Note
+from netfaq.review import InboxItem, Note
 
 metadata = sa.MetaData()
 
@@ -42,7 +43,9 @@ MAX_NOTE = 5000
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
+@cache
 def ensure_tables(engine: sa.engine.Engine) -> None:
+    """Create our tables once per engine, not on every read (the review pages read on every request)."""
     metadata.create_all(engine, checkfirst=True)
 
 
@@ -59,15 +62,23 @@ def parse_tags(text: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
+def _note(row: sa.engine.RowMapping) -> Note:
+    return Note(bool(row["reviewed"]), row["note"], tuple(row["tags"].split()))
+
+
 def all_notes(engine: sa.engine.Engine) -> dict[str, Note]:
     ensure_tables(engine)
     with engine.connect() as connection:
         rows = connection.execute(sa.select(notes_table)).mappings().all()
-    return {r["conversation_id"]: Note(bool(r["reviewed"]), r["note"], tuple(r["tags"].split())) for r in rows}
+    return {r["conversation_id"]: _note(r) for r in rows}
 
 
 def get_note(engine: sa.engine.Engine, conversation_id: str) -> Note:
-    return all_notes(engine).get(conversation_id, Note())
+    ensure_tables(engine)
+    query = sa.select(notes_table).where(notes_table.c.conversation_id == conversation_id)
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return _note(row) if row else Note()
 
 
 def save_note(
@@ -156,6 +167,12 @@ def remove_label(engine: sa.engine.Engine, conversation_id: str, turn_index: int
     key = (labels_table.c.conversation_id == conversation_id) & (labels_table.c.turn_index == turn_index)
     with engine.begin() as connection:
         return connection.execute(sa.delete(labels_table).where(key)).rowcount > 0
+
+
+def unlabelled(entries: list[InboxItem], labels: list[Label]) -> list[InboxItem]:
+    """Inbox messages no one has labelled yet."""
+    done = {(label.conversation_id, label.turn_index) for label in labels}
+    return [entry for entry in entries if (entry.conversation_id, entry.turn_index) not in done]
 
 
 def _yaml_string(text: str) -> str:

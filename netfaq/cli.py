@@ -207,8 +207,7 @@ def cmd_review_inbox(args: argparse.Namespace) -> int:
         args.yaml.write_text(annotations.nlu_yaml(labels), encoding="utf-8")
         print(f"wrote {len(labels)} labelled messages to {args.yaml} (Rasa NLU YAML)")
         return 0
-    done = {(label.conversation_id, label.turn_index) for label in labels}
-    waiting = [i for i in review.inbox(review.conversations(engine)) if (i.conversation_id, i.turn_index) not in done]
+    waiting = annotations.unlabelled(review.inbox(review.conversations(engine)), labels)
     for entry in waiting:
         turn = entry.turn
         confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from netfaq.annotations import labels_table, notes_table
 from netfaq.servers import TRACKER_STORE_DEFAULTS
 
 
@@ -28,10 +29,6 @@ def database_url(env: dict[str, str] | None = None) -> sa.engine.URL:
         port=int(settings["NETFAQ_DB_PORT"]) if settings["NETFAQ_DB_PORT"] else None,
         database=settings["NETFAQ_DB_NAME"],
     )
-
-
-# Staff notes and training labels (netfaq/annotations.py), keyed by conversation id.
-STAFF_TABLES = ("netfaq_review_notes", "netfaq_training_labels")
 
 
 @dataclass(frozen=True)
@@ -56,14 +53,12 @@ def delete_older_than(engine: sa.engine.Engine, days: float, now: float | None =
             .scalars()
             .all()
         )
-        staff_tables = [name for name in STAFF_TABLES if sa.inspect(connection).has_table(name)]
+        staff_tables = [t for t in (notes_table, labels_table) if sa.inspect(connection).has_table(t.name)]
         deleted = 0
         for sender_id in old:
             deleted += connection.execute(
                 sa.text("DELETE FROM events WHERE sender_id = :sender_id"), {"sender_id": sender_id}
             ).rowcount
-            for name in staff_tables:  # notes and labels quote the conversation: they go with it
-                connection.execute(
-                    sa.text(f"DELETE FROM {name} WHERE conversation_id = :sender_id"), {"sender_id": sender_id}
-                )
+            for table in staff_tables:  # notes and labels quote the conversation: they go with it
+                connection.execute(sa.delete(table).where(table.c.conversation_id == sender_id))
     return RetentionResult(len(old), deleted)

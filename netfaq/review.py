@@ -128,12 +128,17 @@ class Filters:
             raise ValueError(f"flag must be one of {', '.join(FLAGS)} (got {self.flag!r})")
         if self.status and self.status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)} (got {self.status!r})")
-        first, last = parse_day(self.since, "since"), parse_day(self.until, "until")
+        first, last = self.days
         if first and last and first > last:
             raise ValueError(f"since ({first}) is after until ({last}): no day can match")
 
+    @cached_property
+    def days(self) -> tuple[date | None, date | None]:
+        """since and until as dates, parsed once rather than for every conversation matched."""
+        return parse_day(self.since, "since"), parse_day(self.until, "until")
+
     def matches(self, item: Conversation, note: Note) -> bool:
-        first, last = parse_day(self.since, "since"), parse_day(self.until, "until")
+        first, last = self.days
         if self.flag and self.flag not in item.flags:
             return False
         if first and item.ended.date() < first or last and item.started.date() > last:

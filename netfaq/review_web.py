@@ -428,8 +428,7 @@ class ReviewApp:
 
     def inbox_page(self) -> Response:
         labels = annotations.all_labels(self.engine)
-        done = {(label.conversation_id, label.turn_index) for label in labels}
-        waiting = [i for i in review.inbox(self.index.all()) if (i.conversation_id, i.turn_index) not in done]
+        waiting = annotations.unlabelled(review.inbox(self.index.all()), labels)
         shown = waiting[:PAGE_SIZE]
         items = "".join(self.inbox_item(i) for i in shown)
         more = f"<p>Showing the newest {len(shown)} of {len(waiting)}.</p>" if len(waiting) > len(shown) else ""

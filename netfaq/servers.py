@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -180,6 +181,13 @@ def start_web_server(port: int, rasa_url: str, log_dir: Path = BUILD_DIR / "logs
 def start_review_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
     command = [sys.executable, "-m", "netfaq", "review", "web", "--port", str(port)]
     return _start(f"review-{port}", command, log_dir, env)
+
+
+def free_port() -> int:
+    """A loopback port free right now, for servers started by tests and benchmarks."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until_up(url: str, process: Process, timeout: float = 180.0) -> float:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from netfaq import review
 from netfaq.conversations import database_url
 from netfaq.servers import (
+    free_port,
     start_action_server,
     start_rasa_server,
     start_review_server,
@@ -25,7 +26,6 @@ from netfaq.servers import (
     wait_until_up,
 )
 from netfaq.web import content_security_policy
-from tests.test_e2e import free_port
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import uuid
 from pathlib import Path
 
@@ -11,15 +10,9 @@ import pytest
 import requests
 
 from netfaq.chat import RestClient, chat
-from netfaq.servers import start_action_server, start_rasa_server, wait_until_up
+from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Assistant:

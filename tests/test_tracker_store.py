@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from netfaq import annotations, review
 from netfaq.conversations import database_url, delete_older_than
 from netfaq.review_web import make_app
-from netfaq.servers import start_action_server, start_rasa_server, wait_until_up
-from tests.test_e2e import Assistant, free_port, texts
+from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+from tests.test_e2e import Assistant, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
