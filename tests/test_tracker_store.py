@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -13,14 +14,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
 from netfaq import annotations, review
 from netfaq.conversations import database_url, delete_older_than
+from netfaq.paths import PROJECT_ROOT
 from netfaq.review_web import make_app
 from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+from rasa_extensions.tracker_store import RedactingSQLTrackerStore
 from tests.test_e2e import Assistant, texts
-
-pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 QUESTION_WITH_PHONE = "how do I prepare for an ultrasound next week? you can ring me on 07700 900123"
 DETAILS = "my nhs number is 943 476 5919, postcode SW1A 1AA, email jo@example.com, born 3/4/1961"
@@ -35,6 +39,96 @@ def action_port(tmp_path_factory):
         yield port
     finally:
         process.stop()
+
+
+def a_turn(text: str, intent: str, action: str, at: float) -> list:
+    return [
+        UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=at),
+        ActionExecuted(action, timestamp=at + 0.1),
+        SlotSet("procedure", "ct_scan", timestamp=at + 0.1),
+        BotUttered(f"answer to {text}", timestamp=at + 0.2),
+        ActionExecuted("action_listen", timestamp=at + 0.3),
+    ]
+
+
+def a_session_start(at: float) -> list:
+    return [
+        ActionExecuted("action_session_start", timestamp=at),
+        SessionStarted(timestamp=at + 0.01),
+        ActionExecuted("action_listen", timestamp=at + 0.02),
+    ]
+
+
+def stored_rows(path: Path) -> list[tuple]:
+    with sa.create_engine(f"sqlite:///{path}").connect() as connection:
+        query = "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+        return [tuple(row) for row in connection.execute(sa.text(query))]
+
+
+def rows_after_a_processor_like_run(store: SQLTrackerStore, path: Path, now: float) -> list[tuple]:
+    """Rasa's processor, per message: read the tracker (or create it), add the turn's events, save once."""
+    messages = [
+        (a_session_start(now), ("how long does a ct scan take", "ask_duration")),
+        ([], ("does it hurt", "ask_pain")),
+        (a_session_start(now + 3600), ("when do results come", "ask_results")),  # an hour later: new session
+    ]
+
+    async def run() -> None:
+        for number, (session_start, (text, intent)) in enumerate(messages):
+            tracker = await store.get_or_create_tracker("patient", append_action_listen=False)
+            for event in [*session_start, *a_turn(text, intent, "action_answer", now + 3600 * (number // 2) + number)]:
+                tracker.update(event)
+            await store.save(tracker)
+
+    asyncio.run(run())
+    return stored_rows(path)
+
+
+def test_stores_the_same_rows_as_rasas_own_sql_tracker_store(tmp_path):
+    domain, now = Domain.load(str(PROJECT_ROOT / "domain.yml")), time.time()
+    theirs = rows_after_a_processor_like_run(
+        SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "rasa.db")), tmp_path / "rasa.db", now
+    )
+    ours = rows_after_a_processor_like_run(
+        RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db")), tmp_path / "ours.db", now
+    )
+    assert len(ours) == 3 + 5 + 5 + 3 + 5
+    assert [row[1] for row in ours].count("user") == 3
+    assert ours == theirs
+
+
+def test_saving_a_tracker_again_stores_only_its_new_events(tmp_path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "c.db"))
+    now = time.time()
+
+    async def run() -> None:
+        tracker = await store.get_or_create_tracker("patient", append_action_listen=False)
+        for event in a_session_start(now):
+            tracker.update(event)
+        await store.save(tracker)
+        await store.save(tracker)
+        for event in a_turn("is an mri loud", "ask_during", "action_answer", now + 1):
+            tracker.update(event)
+        await store.save(tracker)
+
+    asyncio.run(run())
+    assert [row[1] for row in stored_rows(tmp_path / "c.db")] == [
+        *["action", "session_started", "action"],
+        *["user", "action", "slot", "bot", "action"],
+    ]
+
+
+def test_a_retrieved_tracker_has_the_latest_session_and_its_slots(tmp_path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "c.db"))
+    rows_after_a_processor_like_run(store, tmp_path / "c.db", time.time())
+    tracker = asyncio.run(store.retrieve("patient"))
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["when do results come"]
+    assert tracker.get_slot("procedure") == "ct_scan"
+    full = asyncio.run(store.retrieve_full_tracker("patient"))
+    assert len([e for e in full.events if isinstance(e, UserUttered)]) == 3
+    assert asyncio.run(store.retrieve("nobody")) is None
 
 
 def converse_and_check_storage(db_env: dict[str, str], model: Path, action_port: int, logs: Path) -> sa.engine.Engine:
@@ -101,6 +195,8 @@ def hold_conversation_and_check_storage(assistant: Assistant, engine: sa.engine.
     return sender
 
 
+@pytest.mark.model
+@pytest.mark.servers
 def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_ones(trained_model, action_port, tmp_path):
     db_file = tmp_path / "conversations.db"
     env = {"NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(db_file)}
@@ -175,6 +271,8 @@ def postgres():
         shutil.rmtree(data, ignore_errors=True)
 
 
+@pytest.mark.model
+@pytest.mark.servers
 def test_postgresql_stores_redacted_conversations(trained_model, action_port, postgres, tmp_path):
     engine = converse_and_check_storage(postgres, trained_model, action_port, tmp_path)
     assert delete_older_than(engine, days=0, now=time.time() + 10).conversations >= 1
