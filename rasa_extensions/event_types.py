@@ -8,7 +8,7 @@ names Rasa doesn't know still go to Rasa, which decides what to do with them.
 
 from __future__ import annotations
 
-from typing import Optional, Type
+from typing import Type
 
 from rasa.shared.core.events import Event
 
@@ -16,7 +16,7 @@ _rasa_resolve_by_type = Event.resolve_by_type
 _found: dict[str, Type[Event]] = {}
 
 
-def resolve_by_type(type_name: str, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
+def resolve_by_type(type_name: str, default: Type[Event] | None = None) -> Type[Event] | None:
     found = _found.get(type_name) if isinstance(type_name, str) else None
     if found is None:
         found = _rasa_resolve_by_type(type_name, default)

@@ -45,7 +45,7 @@ def every_kind_of_event() -> list[dict]:
     from rasa.shared.core import events as e
 
     made = [
-        e.UserUttered("a ct scan", {"name": "ask_what_is", "confidence": 0.9}, [{"entity": "procedure", "value": "ct"}]),
+        e.UserUttered("a ct scan", {"name": "ask_what_is", "confidence": 0.9}, [{"entity": "procedure", "value": "c"}]),
         e.ActionExecuted("action_answer_procedure_question", policy="RulePolicy", confidence=1.0),
         e.SlotSet("procedure", "ct_scan"),
         e.EntitiesAdded([{"entity": "procedure", "value": "ct_scan"}]),
