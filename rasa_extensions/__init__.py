@@ -1,10 +1,11 @@
 """Extensions loaded by the Rasa server (the only project modules besides actions/ that import Rasa).
 
 Rasa imports this package when it loads our NLU component, channel or tracker store, so the
-faster response check and event lookup are in place before the first message.
+faster response check, event lookup and graph runner are in place before the model is loaded.
 """
 
-from rasa_extensions import action_response_check, event_types
+from rasa_extensions import action_response_check, event_types, graph_runner
 
 action_response_check.install()
 event_types.install()
+graph_runner.install()
