@@ -119,7 +119,9 @@ def understanding_section(u: Understanding) -> list[str]:
                 rows,
             ),
             f"Mean intent macro precision {cv.intent_macro_precision_mean:.3f}, recall "
-            f"{cv.intent_macro_recall_mean:.3f}. Most confused intents over all folds:",
+            f"{cv.intent_macro_recall_mean:.3f}; {cv.fallbacks} test messages fell to `nlu_fallback`; the "
+            f"classifier's own top intent over all folds scores macro-F1 {cv.classifier_macro_f1:.3f}. "
+            "Most confused intents over all folds:",
             "",
             *_confusions(cv.confused),
         ]

@@ -68,6 +68,8 @@ class CrossValidation:
     intent_macro_precision_mean: float
     intent_macro_recall_mean: float
     confused: list[Confusion]
+    fallbacks: int  # over all folds' test messages
+    classifier_macro_f1: float  # over all folds' test messages, the classifier's own top intent
 
 
 @dataclass
@@ -256,7 +258,6 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
     folds = stats.stratified_folds(labels, k, seed)
     results: list[Fold] = []
     gold: list[str] = []
-    predicted: list[str] = []
     every_parsed: list[Parsed] = []
     precision: list[float] = []
     recall: list[float] = []
@@ -277,7 +278,6 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
             gc.collect()
             scores = score(examples, parsed)
             gold += [e.intent for e in examples]
-            predicted += [p.intent for p in parsed]
             every_parsed += parsed
             precision.append(scores.intent_macro.precision)
             recall.append(scores.intent_macro.recall)
@@ -298,8 +298,16 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
                 f"{scores.classifier_macro_f1:.3f}, {scores.fallbacks} fallbacks), entity F1 {scores.entity.f1:.3f} "
                 f"(trained in {seconds:.0f} s)"
             )
+    return summarise_folds(results, gold, every_parsed, precision, recall)
+
+
+def summarise_folds(
+    results: list[Fold], gold: list[str], parsed: list[Parsed], precision: list[float], recall: list[float]
+) -> CrossValidation:
+    """Means over folds, and counts and confusions over every fold's test messages together."""
     f1_mean, f1_std = stats.mean_std([f.intent_macro_f1 for f in results])
     entity_mean, entity_std = stats.mean_std([f.entity_f1 for f in results])
+    predicted = [p.intent for p in parsed]
     return CrossValidation(
         folds=results,
         intent_macro_f1_mean=f1_mean,
@@ -310,9 +318,7 @@ def cross_validate(k: int, say: Say, seed: int = 42) -> CrossValidation:
         intent_macro_recall_mean=stats.mean_std(recall)[0],
         confused=stats.confused_pairs(gold, predicted),
         fallbacks=predicted.count(stats.FALLBACK),
-        classifier_macro_f1=stats.macro(
-            stats.intent_scores(gold, [stats.intent_at(p, 0.0, 0.0) for p in every_parsed])
-        ).f1,
+        classifier_macro_f1=stats.macro(stats.intent_scores(gold, [stats.intent_at(p, 0.0, 0.0) for p in parsed])).f1,
     )
 
 

@@ -114,3 +114,22 @@ def test_stratified_folds_partition_and_balance_every_label():
 def test_mean_std_uses_the_sample_deviation():
     assert mean_std([1.0, 3.0]) == (2.0, pytest.approx(math.sqrt(2)))
     assert mean_std([5.0]) == (5.0, 0.0)
+
+
+def test_cross_validation_summary_over_every_fold():
+    from bench.understanding import Fold, summarise_folds
+
+    folds = [Fold(1, 8, 2, 1.0, 0.5, 0.75, 1, 1.0), Fold(2, 8, 2, 1.0, 1.0, 1.0, 0, 0.5)]
+    gold = ["greet", "thanks", "greet", "thanks"]
+    parsed = [
+        Parsed("nlu_fallback", frozenset(), (("greet", 0.3), ("thanks", 0.2)), False),
+        Parsed("thanks", frozenset(), (("thanks", 0.9),), False),
+        Parsed("greet", frozenset(), (("greet", 0.8),), False),
+        Parsed("thanks", frozenset(), (("thanks", 0.7),), False),
+    ]
+    summary = summarise_folds(folds, gold, parsed, [0.5, 1.0], [0.5, 1.0])
+    assert summary.intent_macro_f1_mean == 0.75
+    assert summary.entity_f1_mean == 0.75
+    assert summary.fallbacks == 1
+    assert summary.classifier_macro_f1 == 1.0  # the fallen-back message was the classifier's "greet"
+    assert [(c.expected, c.predicted, c.count) for c in summary.confused] == [("greet", "nlu_fallback", 1)]
