@@ -184,7 +184,7 @@ def _yaml_string(text: str) -> str:
 def nlu_yaml(labels: list[Label], now: datetime | None = None) -> str:
     """Rasa NLU YAML (version 3.1) for the labelled messages, grouped by intent.
 
-    The procedure goes into each example's metadata: the spaCy entity ruler, not DIET, finds
+    The procedure goes into each example's metadata: the spaCy entity ruler, not the intent classifier, finds
     procedures, so a procedure the assistant missed needs an alias in the knowledge base.
     """
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")

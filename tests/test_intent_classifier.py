@@ -1,0 +1,85 @@
+"""The Rasa component around the intent model: trains, persists in model storage, loads, classifies."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from netfaq.intent_model import IntentModel
+from rasa_extensions.intent_classifier import SparseIntentClassifier
+
+CONFIG = {**SparseIntentClassifier.get_default_config(), "hidden_units": 16, "epochs": 200, "batch_size": 4}
+
+
+def procedure_message(text: str, procedure: str, intent: str | None = None) -> Message:
+    start = text.index(procedure)
+    entity = {"entity": "procedure", "start": start, "end": start + len(procedure), "value": procedure}
+    data = {"text": text, "entities": [entity]}
+    if intent:
+        data["intent"] = intent
+    return Message(data=data)
+
+
+def training_data() -> TrainingData:
+    messages = [
+        procedure_message(f"how do i prepare for {p}", p, "ask_preparation")
+        for p in ("an MRI scan", "a bone scan", "the CT", "an echo")
+    ]
+    messages += [procedure_message(f"does {p} hurt", p, "ask_pain") for p in ("an MRI scan", "a bone scan", "the CT")]
+    messages += [Message(data={"text": t, "intent": "greet"}) for t in ("hello", "hi there", "good morning", "hiya")]
+    return TrainingData(messages)
+
+
+@pytest.fixture
+def storage(tmp_path) -> LocalModelStorage:
+    (tmp_path / "storage").mkdir()
+    return LocalModelStorage(tmp_path / "storage")
+
+
+def context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), "test-model")
+
+
+def test_trains_persists_loads_and_ranks(storage):
+    resource = Resource("intent_classifier")
+    trained = SparseIntentClassifier.create(CONFIG, storage, resource, context())
+    assert trained.train(training_data()) == resource
+
+    loaded = SparseIntentClassifier.load(CONFIG, storage, resource, context())
+    [message] = loaded.process([procedure_message("what do i need to do to prepare for a PET-CT", "a PET-CT")])
+    intent = message.get("intent")
+    ranking = message.get("intent_ranking")
+    assert intent["name"] == "ask_preparation"
+    assert ranking[0] == intent
+    assert {r["name"] for r in ranking} == {"ask_preparation", "ask_pain", "greet"}
+    assert len(ranking) <= LABEL_RANKING_LENGTH
+    assert message.as_dict_nlu()["intent"] == intent  # added to the parse output
+
+    with storage.read_from(resource) as folder:
+        assert sorted(p.name for p in folder.iterdir()) == sorted([IntentModel.CONFIG_FILE, IntentModel.ARRAYS_FILE])
+
+
+def test_masks_only_procedure_entities(storage):
+    classifier = SparseIntentClassifier.create(CONFIG, storage, Resource("c"), context())
+    message = procedure_message("Does an MRI scan hurt, Dr Jones?", "an MRI scan")
+    message.set("entities", [*message.get("entities"), {"entity": "person", "start": 26, "end": 31, "value": "Jones"}])
+    assert classifier._normalised(message) == "does  xproc  hurt, dr jones?"
+
+
+def test_empty_message_still_gets_an_intent(storage):
+    resource = Resource("intent_classifier")
+    SparseIntentClassifier.create(CONFIG, storage, resource, context()).train(training_data())
+    loaded = SparseIntentClassifier.load(CONFIG, storage, resource, context())
+    [message] = loaded.process([Message(data={"text": ""})])
+    assert message.get("intent")["name"] in {"ask_preparation", "ask_pain", "greet"}
+
+
+def test_refuses_to_classify_untrained(storage):
+    classifier = SparseIntentClassifier.create(CONFIG, storage, Resource("c"), context())
+    with pytest.raises(RuntimeError, match="before it was trained"):
+        classifier.process([Message(data={"text": "hello"})])
