@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -85,6 +86,14 @@ class IntentModel:
         self.biases = [b.astype(np.float32) for b in biases]
         self.intents = list(intents)
         self.settings = settings
+        # (analyzer, vocabulary, idf, first column) per vectorizer, for encoding one text without
+        # scikit-learn's sparse-matrix machinery, which cost 3 ms of the Rasa server's 19 per message.
+        self._parts = []
+        offset = 0
+        for vectorizer in (words, characters):
+            idf = np.asarray(vectorizer.idf_, dtype=np.float32)
+            self._parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, idf, offset))
+            offset += len(idf)
 
     @classmethod
     def train(cls, texts: Sequence[str], intents: Sequence[str], settings: Settings = Settings()) -> IntentModel:
@@ -104,12 +113,32 @@ class IntentModel:
             network.fit(_features(words, characters, texts), list(intents))
         return cls(words, characters, network.coefs_, network.intercepts_, [str(c) for c in network.classes_], settings)
 
+    def _encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's nonzero TF-IDF features (columns, values): what `_features` gives, one row."""
+        columns, values = [], []
+        for analyzer, vocabulary, idf, offset in self._parts:
+            counts = Counter(c for c in map(vocabulary.get, analyzer(text)) if c is not None)
+            if not counts:
+                continue
+            found = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * idf[found]
+            columns.append(found + offset)
+            values.append(weights / np.linalg.norm(weights))
+        if not columns:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.concatenate(columns), np.concatenate(values)
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per intent (in `self.intents` order)."""
-        activations = _features(self.words, self.characters, texts)
-        for weights, biases in zip(self.weights[:-1], self.biases[:-1], strict=True):
+        first_weights, first_biases = self.weights[0], self.biases[0]
+        hidden = np.empty((len(texts), first_biases.shape[0]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            columns, values = self._encode(text)
+            hidden[row] = values @ first_weights[columns] + first_biases
+        activations = np.maximum(hidden, 0.0)
+        for weights, biases in zip(self.weights[1:-1], self.biases[1:-1], strict=True):
             activations = np.maximum(activations @ weights + biases, 0.0)
-        scores = np.asarray(activations @ self.weights[-1] + self.biases[-1])
+        scores = activations @ self.weights[-1] + self.biases[-1]
         scores -= scores.max(axis=1, keepdims=True)
         exponentials = np.exp(scores)
         return exponentials / exponentials.sum(axis=1, keepdims=True)

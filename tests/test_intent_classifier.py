@@ -9,6 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from threadpoolctl import threadpool_info
 
 from netfaq.intent_model import IntentModel
 from rasa_extensions.intent_classifier import SparseIntentClassifier
@@ -51,6 +52,8 @@ def test_trains_persists_loads_and_ranks(storage):
     assert trained.train(training_data()) == resource
 
     loaded = SparseIntentClassifier.load(CONFIG, storage, resource, context())
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
     [message] = loaded.process([procedure_message("what do i need to do to prepare for a PET-CT", "a PET-CT")])
     intent = message.get("intent")
     ranking = message.get("intent_ranking")

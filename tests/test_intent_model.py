@@ -83,3 +83,13 @@ def test_same_seed_same_model():
     first = IntentModel.train(TEXTS, INTENTS, SMALL).probabilities(["does it hurt"])
     second = IntentModel.train(TEXTS, INTENTS, SMALL).probabilities(["does it hurt"])
     np.testing.assert_array_equal(first, second)
+
+
+def test_encoding_one_text_matches_scikit_learns_vectorizers(model):
+    texts = [*TEXTS, "HOW do i PREPARE  for xproc?? 000", "", "qqq zzz", "hello hello hello good"]
+    matrix = _features(model.words, model.characters, texts).toarray()
+    for text, expected in zip(texts, matrix, strict=True):
+        columns, values = model._encode(text)
+        row = np.zeros_like(expected)
+        row[columns] = values
+        np.testing.assert_allclose(row, expected, rtol=1e-5, atol=1e-7)

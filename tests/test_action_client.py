@@ -1,0 +1,74 @@
+"""Rasa's calls to an endpoint reuse one connection, keep its auth and headers, and survive a closed one."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+
+import rasa_extensions  # noqa: F401  (installs the shared session)
+from rasa_extensions.action_client import shared_session
+
+
+@pytest.fixture
+async def server():
+    seen: list[dict] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        seen.append(
+            {
+                "peer": request.transport.get_extra_info("peername"),
+                "auth": request.headers.get("Authorization"),
+                "custom": request.headers.get("X-Site"),
+                "body": body,
+            }
+        )
+        response = web.json_response({"events": [], "responses": [{"text": f"echo {body['n']}"}]})
+        if body.get("close"):
+            response.force_close()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/webhook", seen
+    await runner.cleanup()
+
+
+def test_installed_in_rasa():
+    assert EndpointConfig.session is shared_session
+
+
+async def test_requests_share_one_connection(server):
+    url, seen = server
+    endpoint = EndpointConfig(url)
+    replies = [await endpoint.request(json={"n": n}) for n in range(3)]
+    assert [r["responses"][0]["text"] for r in replies] == ["echo 0", "echo 1", "echo 2"]
+    assert len({s["peer"] for s in seen}) == 1
+
+
+async def test_a_connection_closed_by_the_server_is_replaced(server):
+    url, seen = server
+    endpoint = EndpointConfig(url)
+    await endpoint.request(json={"n": 1, "close": True})
+    reply = await endpoint.request(json={"n": 2})
+    assert reply["responses"][0]["text"] == "echo 2"
+    assert len({s["peer"] for s in seen}) == 2
+
+
+async def test_auth_and_headers_are_sent_and_keep_sessions_apart(server):
+    url, seen = server
+    plain = EndpointConfig(url)
+    with_auth = EndpointConfig(url, headers={"X-Site": "ward 3"}, basic_auth={"username": "u", "password": "p"})
+    await plain.request(json={"n": 1})
+    await with_auth.request(json={"n": 2})
+    assert seen[0]["auth"] is None and seen[0]["custom"] is None
+    assert seen[1]["auth"] == aiohttp.BasicAuth("u", "p").encode() and seen[1]["custom"] == "ward 3"
+    async with plain.session() as first, with_auth.session() as second:
+        assert first is not second and not first.closed
