@@ -27,7 +27,7 @@ def single_threaded_blas() -> None:
     """One BLAS thread for the whole server process.
 
     A message's products are tiny (150 x 128), and OpenBLAS's extra threads busy-wait between
-    them: measured, the Rasa server burned 35-40 ms of CPU per message instead of 19.
+    them: measured, the Rasa server burned 35-40 ms of CPU per message instead of 18.
     TensorFlow has its own thread pools and is not affected.
     """
     threadpool_limits(limits=1, user_api="blas")
