@@ -46,9 +46,9 @@ if [ ! -f "$stamp" ] || ! cmp -s requirements/lock.txt "$stamp"; then
   cp requirements/lock.txt "$stamp"
 fi
 
-# Byte-compile once here, because this environment may set PYTHONDONTWRITEBYTECODE (it does on
-# our CI machines): without .pyc files every start recompiles TensorFlow and Rasa, and the Rasa
-# server takes 32 s instead of about 17 s to answer. Errors are for files never imported (test
+# Byte-compile once here, because the environment may set PYTHONDONTWRITEBYTECODE (our
+# development machine does): without .pyc files every start recompiles TensorFlow and Rasa, and
+# the Rasa server took 32 s instead of 11 s to answer. Errors are for files never imported (test
 # fixtures written for other Python versions).
 if [ ! -f .venv/.bytecode-compiled ] || [ requirements/lock.txt -nt .venv/.bytecode-compiled ]; then
   echo "Byte-compiling the installed packages (once) ..."
