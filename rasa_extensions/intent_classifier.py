@@ -7,6 +7,7 @@ time (see the closing note of issue 5 for the figures).
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from typing import Any, Dict, List, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -43,13 +44,7 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {
-            "hidden_units": Settings.hidden_units,
-            "epochs": Settings.epochs,
-            "batch_size": Settings.batch_size,
-            "random_seed": Settings.random_seed,
-            "masked_entity": "procedure",
-        }
+        return {**asdict(Settings()), "masked_entity": "procedure"}
 
     def __init__(
         self,
@@ -83,12 +78,7 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples
-        settings = Settings(
-            hidden_units=self._config["hidden_units"],
-            epochs=self._config["epochs"],
-            batch_size=self._config["batch_size"],
-            random_seed=self._config["random_seed"],
-        )
+        settings = Settings(**{field.name: self._config[field.name] for field in fields(Settings)})
         self._model = IntentModel.train(
             [self._normalised(m) for m in examples], [m.get(INTENT) for m in examples], settings
         )
