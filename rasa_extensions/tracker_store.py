@@ -23,8 +23,7 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -103,14 +102,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
         all_sessions = sa.select(events.c.data).where(sender).order_by(events.c.id)
         # The same rows as Rasa's `_event_query`: from the latest session start on, or all if none.
-        latest_session = (
-            sa.select(events.c.data)
-            .where(sender, sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
-            .order_by(events.c.id)
-        )
+        in_latest_session = sa.or_(events.c.timestamp >= session_start, session_start.is_(None))
+        latest_session = sa.select(events.c.data).where(sender, in_latest_session).order_by(events.c.id)
+        count_latest_session = sa.select(sa.func.count()).select_from(events).where(sender, in_latest_session)
         dialect = self.engine.dialect
         self._select_all = CompiledStatement.compile(all_sessions, dialect)
         self._select_latest = CompiledStatement.compile(latest_session, dialect)
+        self._count_latest = CompiledStatement.compile(count_latest_session, dialect)
         # inline(): no RETURNING of the new ids, which executemany can't do.
         self._insert = CompiledStatement.compile(
             events.insert().inline().values({name: sa.bindparam(name) for name in EVENT_COLUMNS}), dialect
@@ -130,9 +128,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         statement = self._select_all if fetch_events_from_all_sessions else self._select_latest
-        values = {"sender_id": sender_id, "session_started": SessionStarted.type_name}
         with self._driver_cursor() as cursor:
-            cursor.execute(statement.sql, statement.parameters(values))
+            cursor.execute(statement.sql, statement.parameters(self._sender_values(sender_id)))
             events = [json.loads(data) for (data,) in cursor.fetchall()]
         if not (self.domain and events):
             return None
@@ -143,24 +140,21 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
-        if getattr(tracker, STORED_EVENTS, None) is None:
-            with self.session_scope() as session:  # a tracker this store has not seen: count, as Rasa does
-                rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
-        else:
-            rows = [self._row(tracker.sender_id, event) for event in self._additional_events(None, tracker)]
-        if rows:
-            with self._driver_cursor() as cursor:
+        with self._driver_cursor() as cursor:
+            stored = getattr(tracker, STORED_EVENTS, None)
+            if stored is None:  # a tracker this store has not read (a new one): count, as Rasa does
+                cursor.execute(
+                    self._count_latest.sql, self._count_latest.parameters(self._sender_values(tracker.sender_id))
+                )
+                (stored,) = cursor.fetchone()
+            rows = [self._row(tracker.sender_id, event) for event in self._new_events(tracker, stored)]
+            if rows:
                 cursor.executemany(self._insert.sql, [self._insert.parameters(row) for row in rows])
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 
-    async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
-        """Rasa creates a tracker only when the store holds no events for it: none to count."""
-        tracker = self.init_tracker(sender_id)
-        setattr(tracker, STORED_EVENTS, 0)
-        if append_action_listen:
-            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await self.save(tracker)
-        return tracker
+    @staticmethod
+    def _sender_values(sender_id: str) -> dict[str, str]:
+        return {"sender_id": sender_id, "session_started": SessionStarted.type_name}
 
     @staticmethod
     def _row(sender_id: str, event: Any) -> dict[str, Any]:
@@ -174,12 +168,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             "data": json.dumps(data),
         }
 
-    def _additional_events(self, session: Any, tracker: Any) -> Iterator:
-        stored = getattr(tracker, STORED_EVENTS, None)
-        new = (
-            super()._additional_events(session, tracker)
-            if stored is None  # a tracker this store has not seen: count the stored events, as Rasa does
-            else itertools.islice(tracker.events, stored, None)
-        )
-        for event in new:
+    @staticmethod
+    def _new_events(tracker: DialogueStateTracker, stored: int) -> Iterator:
+        for event in itertools.islice(tracker.events, stored, None):
             yield redacted_copy(event) if isinstance(event, UserUttered) else event
