@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
 import rasa_extensions  # noqa: F401  (installs the shared session)
-from rasa_extensions.action_client import shared_session
+from rasa_extensions.action_client import shared_session, to_json
 
 
 @pytest.fixture
@@ -72,3 +74,22 @@ async def test_auth_and_headers_are_sent_and_keep_sessions_apart(server):
     assert seen[1]["auth"] == aiohttp.BasicAuth("u", "p").encode() and seen[1]["custom"] == "ward 3"
     async with plain.session() as first, with_auth.session() as second:
         assert first is not second and not first.closed
+
+
+async def test_bodies_arrive_as_the_same_json(server):
+    url, seen = server
+    body = {"n": 1, "text": "scan à 9 h / 3 ½ hours", "confidence": 0.123456789012, "events": [None, True, []]}
+    await EndpointConfig(url).request(json=body)
+    assert seen[0]["body"] == body
+
+
+def test_serialises_what_json_dumps_does_and_refuses_what_it_refuses():
+    for value in (float("nan"), float("inf"), 2**70, (1, 2), {1: "a"}):
+        assert json.loads(to_json({"x": value}), parse_constant=str) == json.loads(
+            json.dumps({"x": value}), parse_constant=str
+        )
+    for value in ({1, 2}, b"bytes", object()):
+        with pytest.raises(TypeError):
+            json.dumps(value)
+        with pytest.raises(TypeError):
+            to_json(value)
