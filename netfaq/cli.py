@@ -111,12 +111,14 @@ def cmd_web(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
+    from netfaq import review
     from netfaq.conversations import database_url, delete_older_than
 
     url = database_url()
     result = delete_older_than(sa.create_engine(url), args.days)
     print(
-        f"deleted {result.conversations} conversations ({result.events} events) older than {args.days:g} days "
+        f"deleted {review.counted(result.conversations, 'conversation')} ({review.counted(result.events, 'event')}) "
+        f"older than {args.days:g} days "
         f"from {url.render_as_string(hide_password=True)}"
     )
     return 0
@@ -146,7 +148,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     if args.csv:
         with open(args.csv, "w", newline="", encoding="utf-8") as out:
             count = review.write_csv(items, out, notes)
-        print(f"wrote {count} conversations to {args.csv}")
+        print(f"wrote {review.counted(count, 'conversation')} to {args.csv}")
         return 0
     for item in items:
         reviewed = "reviewed" if notes.get(item.id, review.Note()).reviewed else ""
@@ -154,7 +156,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
             f"{item.ended:%Y-%m-%d %H:%M}  {item.id}  {len(item.turns):>3} msgs  "
             f"{' '.join(item.flags) or '-':<28} {' '.join(item.procedures)} {reviewed}".rstrip()
         )
-    print(f"{len(items)} conversations")
+    print(review.counted(len(items), "conversation"))
     return 0
 
 
@@ -205,14 +207,14 @@ def cmd_review_inbox(args: argparse.Namespace) -> int:
     labels = annotations.all_labels(engine)
     if args.yaml:
         args.yaml.write_text(annotations.nlu_yaml(labels), encoding="utf-8")
-        print(f"wrote {len(labels)} labelled messages to {args.yaml} (Rasa NLU YAML)")
+        print(f"wrote {review.counted(len(labels), 'labelled message')} to {args.yaml} (Rasa NLU YAML)")
         return 0
     waiting = annotations.unlabelled(review.inbox(review.conversations(engine)), labels)
     for entry in waiting:
         turn = entry.turn
         confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
         print(f"{entry.conversation_id} {entry.turn_index}  {turn.intent} ({confidence})  {turn.text}")
-    print(f"{len(waiting)} messages to label; {len(labels)} labelled (export with --yaml FILE)")
+    print(f"{review.counted(len(waiting), 'message')} to label; {len(labels)} labelled (export with --yaml FILE)")
     return 0
 
 
@@ -242,9 +244,10 @@ def cmd_review_summary(args: argparse.Namespace) -> int:
 
     counts = review.summarise(review.conversations(_review_engine()))
     print(
-        f"{counts.conversations} conversations, {counts.patient_messages} patient messages; "
+        f"{review.counted(counts.conversations, 'conversation')}, "
+        f"{review.counted(counts.patient_messages, 'patient message')}; "
         f"handoffs {counts.handoffs}; emergencies {counts.emergencies}; negative feedback {counts.negative_feedback}; "
-        f"fallback rate {counts.fallback_rate:.1%} ({counts.fallback_messages} messages)"
+        f"fallback rate {counts.fallback_rate:.1%} ({review.counted(counts.fallback_messages, 'message')})"
     )
     print("top procedures: " + (", ".join(f"{p} {n}" for p, n in counts.top_procedures) or "-"))
     for day, n in counts.per_day:

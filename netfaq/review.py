@@ -100,6 +100,11 @@ class Note:
     tags: tuple[str, ...] = ()
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 conversation", "3 conversations": the nouns counted in the review tools take a plain -s."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def parse_day(value: str | None, name: str) -> date | None:
     """A YYYY-MM-DD filter value; a malformed one raises ValueError naming the filter."""
     if not value:

@@ -292,7 +292,7 @@ class ReviewApp:
         body = (
             self.summary(review.summarise(items))
             + self.filter_form(query, items)
-            + f'<p class="count" id="count">{len(items)} conversations</p>'
+            + f'<p class="count" id="count">{review.counted(len(items), "conversation")}</p>'
             + export
             + table
             + pager
@@ -342,7 +342,7 @@ class ReviewApp:
             + card("patient messages", str(counts.patient_messages))
             + card("handed off to nurses", str(counts.handoffs))
             + card("given emergency advice", str(counts.emergencies))
-            + card(f"fallback rate ({counts.fallback_messages} messages)", rate)
+            + card(f"fallback rate ({review.counted(counts.fallback_messages, 'message')})", rate)
             + card("with negative feedback", str(counts.negative_feedback))
         )
         return (
@@ -363,7 +363,7 @@ class ReviewApp:
             x = i * (bar + gap)
             bars.append(
                 f'<rect class="bar" x="{x}" y="{height - h}" width="{bar}" height="{h}">'
-                f"<title>{day}: {n} conversations</title></rect>"
+                f"<title>{day}: {review.counted(n, 'conversation')}</title></rect>"
             )
         first, last = per_day[0][0], per_day[-1][0]
         label = f"Conversations per day from {first} to {last}; most on one day: {peak}."
@@ -402,7 +402,7 @@ class ReviewApp:
         status = '<p class="saved" role="status">Saved.</p>' if saved else ""
         body = (
             f'{status}<p class="meta">Started {_when(item.started)} UTC · last message {_when(item.ended)} UTC · '
-            f"{len(item.turns)} patient messages · flags: {_badges(item.flags)}</p>"
+            f"{review.counted(len(item.turns), 'patient message')} · flags: {_badges(item.flags)}</p>"
             f'{form}<ol class="transcript">{turns}</ol>'
         )
         return self.page(f"Conversation {item.id}", body)
@@ -449,8 +449,9 @@ class ReviewApp:
             else "<h2>Labelled (0)</h2><p>Nothing labelled yet.</p>"
         )
         intro = (
-            f"<p>{len(waiting)} patient messages fell to fallback or were understood with low confidence "
-            f"(below {review.LOW_CONFIDENCE:.0%}). Give each the intent (and procedure) it should have had.</p>"
+            f"<p>{review.counted(len(waiting), 'patient message')} to label: each fell to fallback or was understood "
+            f"with low confidence (below {review.LOW_CONFIDENCE:.0%}). Give each the intent (and procedure) it should "
+            "have had.</p>"
         )
         body = intro + more + (f'<ol class="inbox">{items}</ol>' if items else '<p class="empty">Inbox empty.</p>')
         return self.page("Training inbox", body + labelled)

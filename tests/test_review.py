@@ -227,6 +227,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text():
     assert row[0] == "'=HYPERLINK(1)" and row[-1] == "'+44 call back"
 
 
+@pytest.mark.parametrize(
+    ("number", "noun", "expected"),
+    [(0, "conversation", "0 conversations"), (1, "conversation", "1 conversation"), (2, "event", "2 events")],
+)
+def test_counts_are_worded_in_the_singular_only_for_one(number, noun, expected):
+    assert review.counted(number, noun) == expected
+
+
 def test_an_empty_database_lists_nothing(tmp_path):
     assert review.conversations(sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")) == []
 
@@ -241,7 +249,7 @@ def cli(*args, db: Path):
 def test_command_line_twin(engine, tmp_path):
     db = Path(engine.url.database)
     listing = cli("list", "--flag", "emergency", db=db)
-    assert listing.returncode == 0 and "emergency" in listing.stdout and "1 conversations" in listing.stdout
+    assert listing.returncode == 0 and "emergency" in listing.stdout and "1 conversation\n" in listing.stdout
     shown = cli("show", "handed-off", db=db)
     assert "patient: how do i prepare for an ultrasound, ring me on [phone]" in shown.stdout
     assert "intent ask_preparation (0.97); procedure abdominal_ultrasound" in shown.stdout
@@ -268,7 +276,7 @@ def test_command_line_twin_marks_labels_and_exports(tmp_path):
     assert cli("label", "fallback", "7", "--intent", "out_of_scope", db=db).returncode == 1
     labelled = cli("label", "fallback", "1", "--intent", "ask_results", "--procedure", "mibg_scan", db=db)
     assert labelled.stdout.strip() == "labelled 'when do mibg results come' as ask_results (mibg_scan)"
-    assert "1 messages to label; 1 labelled" in cli("inbox", db=db).stdout
+    assert "1 message to label; 1 labelled" in cli("inbox", db=db).stdout
     exported = tmp_path / "inbox.yml"
     assert cli("inbox", "--yaml", str(exported), db=db).returncode == 0
     assert '- intent: ask_results\n  examples:\n  - text: "when do mibg results come"' in exported.read_text()

@@ -100,9 +100,9 @@ def test_list_shows_summary_flags_and_redacted_search(staff, site):
     assert html.count('<rect class="bar"') == 4
     assert 'flag flag-negative_feedback">negative feedback' in html
     only = staff.get(site["url"] + "/", params={"flag": "handoff"}).text
-    assert "4 conversations" not in only and "1 conversations" in only and "handed-off" in only
+    assert "4 conversations" not in only and ">1 conversation<" in only and "handed-off" in only
     assert "0 conversations" in staff.get(site["url"] + "/", params={"search": "07700"}).text
-    assert "1 conversations" in staff.get(site["url"] + "/", params={"search": "[phone]"}).text
+    assert ">1 conversation<" in staff.get(site["url"] + "/", params={"search": "[phone]"}).text
 
 
 def test_malformed_date_gives_a_clear_message(staff, site):
@@ -136,10 +136,10 @@ def test_mark_reviewed_note_and_tags_then_filter(staff, site):
     assert response.status_code == 303
     html = staff.get(url).text
     assert 'value="yes" checked' in html and "999 advice was right" in html and 'value="urgent chest"' in html
-    assert "1 conversations" in staff.get(site["url"] + "/", params={"status": "reviewed"}).text
+    assert ">1 conversation<" in staff.get(site["url"] + "/", params={"status": "reviewed"}).text
     assert "3 conversations" in staff.get(site["url"] + "/", params={"status": "unreviewed"}).text
     tagged = staff.get(site["url"] + "/", params={"tag": "chest"}).text
-    assert "1 conversations" in tagged and "/conversations/emergency" in tagged
+    assert ">1 conversation<" in tagged and "/conversations/emergency" in tagged
     bad = staff.post(url, data={**form, "tags": "<b>"})
     assert bad.status_code == 400 and "must be up to 40 letters" in bad.text
     assert annotations.get_note(site["engine"], "emergency").tags == ("urgent", "chest")  # nothing lost
@@ -167,13 +167,13 @@ def test_csv_export_of_the_selection_and_an_empty_one(staff, site):
 
 def test_training_inbox_label_and_export_as_nlu_yaml(staff, site, tmp_path):
     inbox = staff.get(site["url"] + "/inbox").text
-    assert "2 patient messages fell to fallback" in inbox
+    assert "2 patient messages to label" in inbox
     assert "blorp zzz" in inbox and "when do mibg results come" in inbox
     token = csrf(staff, site["url"] + "/inbox")
     label = {"csrf": token, "conversation": "fallback", "turn": "1", "intent": "ask_results", "procedure": "mibg_scan"}
     assert staff.post(site["url"] + "/inbox/label", data=label, allow_redirects=False).status_code == 303
     after = staff.get(site["url"] + "/inbox").text
-    assert "1 patient messages fell to fallback" in after and "Labelled (1)" in after
+    assert "1 patient message to label" in after and "Labelled (1)" in after
     bad = staff.post(site["url"] + "/inbox/label", data={**label, "intent": "made_up"})
     assert bad.status_code == 400 and "Choose an intent from the list" in bad.text
     gone = staff.post(site["url"] + "/inbox/label", data={**label, "turn": "9"})
