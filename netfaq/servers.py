@@ -87,7 +87,23 @@ def train(force: bool = False) -> int:
     command = rasa_command() + ["train", "--out", str(MODELS_DIR), "--fixed-model-name", target.name[:-7]]
     if force:
         command.append("--force")
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=quiet_env())
+    code = subprocess.call(command, cwd=PROJECT_ROOT, env=quiet_env())
+    if code == 0:
+        removed = remove_old_models(MODELS_DIR, KEPT_MODELS)
+        if removed:
+            print(f"Removed {len(removed)} older model(s) from models/, kept the {KEPT_MODELS} newest.")
+    return code
+
+
+KEPT_MODELS = 3  # the new one and two to go back to
+
+
+def remove_old_models(folder: Path, keep: int) -> list[Path]:
+    """Every retraining adds a model (8 MB); delete all but the `keep` newest of ours."""
+    models = sorted(folder.glob("netfaq-*.tar.gz"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        old.unlink()
+    return models[keep:]
 
 
 def endpoints_for(action_port: int, base: Path = PROJECT_ROOT / "endpoints.yml") -> Path:

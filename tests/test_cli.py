@@ -1,9 +1,13 @@
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+from netfaq import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,3 +104,19 @@ def test_fingerprint_changes_with_training_data(tmp_path, monkeypatch):
     rules = tmp_path / "data" / "rules" / "conversation.yml"
     rules.write_text(rules.read_text() + "\n")
     assert servers.training_fingerprint() != before
+
+
+def test_training_keeps_only_the_newest_models(tmp_path):
+    now = time.time()
+    for age, name in enumerate(["netfaq-d.tar.gz", "netfaq-c.tar.gz", "netfaq-b.tar.gz", "netfaq-a.tar.gz"]):
+        (tmp_path / name).write_bytes(b"model")
+        os.utime(tmp_path / name, (now - 60 * age, now - 60 * age))
+    (tmp_path / "someone-elses.tar.gz").write_bytes(b"kept")
+    removed = servers.remove_old_models(tmp_path, 3)
+    assert [path.name for path in removed] == ["netfaq-a.tar.gz"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "netfaq-b.tar.gz",
+        "netfaq-c.tar.gz",
+        "netfaq-d.tar.gz",
+        "someone-elses.tar.gz",
+    ]
