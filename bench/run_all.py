@@ -10,6 +10,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from dataclasses import asdict  # noqa: E402
@@ -82,6 +83,20 @@ def machine() -> dict[str, object]:
     }
 
 
+def code_version(root: Path = PROJECT_ROOT) -> str:
+    """Which code was measured: the commit, and whether the working tree differed from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes" if changed else "")
+
+
 def time_our_training(work: Path, logs: Path) -> tuple[float, float]:
     say("training: full `rasa train --force` of our project into a temporary folder (cold cache)...")
     seconds = serving.train_seconds(PROJECT_ROOT, work / "ours", logs / "train-ours.log", "bench")
@@ -129,6 +144,7 @@ def run(args: argparse.Namespace) -> Results:
         "seconds_per_level": args.duration,
         "training_timed": not args.skip_train,
         "baseline": not args.skip_baseline,
+        "code": code_version(),
     }
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return Results(generated, machine(), settings, u, Training(ours_s, ours_mb, stock_s), ours, stock)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
 
 import pytest
 
+from bench.run_all import code_version
 from bench.stats import (
     PRF,
     Confusion,
@@ -133,3 +136,21 @@ def test_cross_validation_summary_over_every_fold():
     assert summary.fallbacks == 1
     assert summary.classifier_macro_f1 == 1.0  # the fallen-back message was the classifier's "greet"
     assert [(c.expected, c.predicted, c.count) for c in summary.confused] == [("greet", "nlu_fallback", 1)]
+
+
+def test_the_report_names_the_commit_measured_and_says_if_the_tree_differed(tmp_path):
+    assert code_version(tmp_path) == "unknown (not a git checkout)"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t"}
+    env["GIT_COMMITTER_EMAIL"] = "t@x"
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (tmp_path / "config.yml").write_text("pipeline: []\n")
+    git("add", "config.yml")
+    git("commit", "-qm", "first")
+    commit = git("rev-parse", "--short", "HEAD").strip()
+    assert code_version(tmp_path) == f"commit {commit}"
+    (tmp_path / "config.yml").write_text("pipeline: [changed]\n")
+    assert code_version(tmp_path) == f"commit {commit} with uncommitted changes"
