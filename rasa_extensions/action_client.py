@@ -20,7 +20,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 KEEP_ALIVE_SECONDS = 3.0
 
-_sessions: dict[tuple[Any, ...], aiohttp.ClientSession] = {}
+# key -> (the event loop the session belongs to, the session); aiohttp's `session.loop` is deprecated.
+_sessions: dict[tuple[Any, ...], tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
 
 
 def to_json(data: Any) -> str:
@@ -45,8 +46,8 @@ def shared_session(endpoint: EndpointConfig) -> _SharedSession:
     loop = asyncio.get_running_loop()
     auth = tuple(sorted((endpoint.basic_auth or {}).items()))
     key = (id(loop), auth, tuple(sorted((endpoint.headers or {}).items())))
-    session = _sessions.get(key)
-    if session is None or session.closed or session.loop is not loop:
+    session_loop, session = _sessions.get(key, (None, None))
+    if session is None or session.closed or session_loop is not loop:
         basic_auth = endpoint.basic_auth
         session = aiohttp.ClientSession(  # what Rasa's own `session()` configures, plus the pool
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS),
@@ -55,8 +56,19 @@ def shared_session(endpoint: EndpointConfig) -> _SharedSession:
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             json_serialize=to_json,
         )
-        _sessions[key] = session
+        _sessions[key] = (loop, session)
     return _SharedSession(session)
+
+
+async def close_sessions() -> None:
+    """At server stop: close this loop's sessions, and forget those of loops that have ended."""
+    loop = asyncio.get_running_loop()
+    for key, (session_loop, session) in list(_sessions.items()):
+        if session_loop is loop:
+            await session.close()
+        elif not session_loop.is_closed():
+            continue
+        del _sessions[key]
 
 
 def install() -> None:

@@ -1,7 +1,8 @@
 """Rasa's REST channel, with one guarantee added: every message gets an answer.
 
 If a turn produced no reply (the action server is down or an action failed), the patient is
-told so and given the helpline, instead of silence.
+told so and given the helpline, instead of silence. When the server stops, the channel closes the
+kept-open connections to the action server (rasa_extensions/action_client.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sanic import Blueprint
 
 from netfaq.knowledge import load_knowledge
 from netfaq.replies import no_answer_text
+from rasa_extensions import action_client
 
 
 @lru_cache(maxsize=1)
@@ -34,4 +36,10 @@ class AlwaysAnsweringRestInput(RestInput):
             if isinstance(output, CollectingOutputChannel) and not output.messages:
                 await output.send_text_message(message.sender_id, _no_answer())
 
-        return super().blueprint(answer_or_apologise)
+        blueprint = super().blueprint(answer_or_apologise)
+        blueprint.after_server_stop(_close_action_sessions)
+        return blueprint
+
+
+async def _close_action_sessions(app: Any, loop: Any) -> None:
+    await action_client.close_sessions()

@@ -10,7 +10,14 @@ from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
 import rasa_extensions  # noqa: F401  (installs the shared session)
-from rasa_extensions.action_client import shared_session, to_json
+from rasa_extensions.action_client import close_sessions, shared_session, to_json
+from rasa_extensions.rest_channel import AlwaysAnsweringRestInput
+
+
+@pytest.fixture(autouse=True)
+async def sessions_closed_afterwards():
+    yield
+    await close_sessions()
 
 
 @pytest.fixture
@@ -93,3 +100,26 @@ def test_serialises_what_json_dumps_does_and_refuses_what_it_refuses():
             json.dumps(value)
         with pytest.raises(TypeError):
             to_json(value)
+
+
+async def test_closing_at_server_stop_closes_the_connection_and_a_later_request_opens_a_new_one(server):
+    url, seen = server
+    endpoint = EndpointConfig(url)
+    await endpoint.request(json={"n": 1})
+    async with endpoint.session() as before:
+        pass
+    await close_sessions()
+    assert before.closed
+    await endpoint.request(json={"n": 2})
+    async with endpoint.session() as after:
+        assert after is not before and not after.closed
+    assert len({s["peer"] for s in seen}) == 2
+
+
+def test_the_rest_channel_closes_the_sessions_when_the_server_stops():
+    async def on_new_message(message):
+        return None
+
+    blueprint = AlwaysAnsweringRestInput().blueprint(on_new_message)
+    stop_listeners = [listener for listener in blueprint._future_listeners if listener.event == "after_server_stop"]
+    assert [listener.listener.__name__ for listener in stop_listeners] == ["_close_action_sessions"]
