@@ -33,7 +33,7 @@ validate: install ## check the knowledge base and the Rasa training data
 evaluate: install ## score the latest model on the held-out NLU set
 	$(PY) -m netfaq evaluate --json reports/heldout.json
 
-bench: train ## benchmarks against a stock `rasa init` assistant (~30 min): reports/bench/report.md, .json, PNGs
+bench: train ## benchmarks against a stock `rasa init` assistant (10-30 min): reports/bench/report.md, .json, PNGs
 	$(PY) -m bench.run_all
 	$(PY) -m bench.review_load --json reports/bench/review_load.json
 

@@ -72,6 +72,15 @@ def understanding_section(u: Understanding) -> list[str]:
         "Most confused intents on the held-out set (expected → predicted):",
         "",
         *_confusions(h.confused),
+        f"### Held-out questions with personal details attached ({u.with_details.examples} messages)",
+        "",
+        "Names, dates of birth, hospital numbers, ages, other conditions, who the test is for "
+        "(`tests/nlu/heldout_details.yml`, never trained on).",
+        "",
+        f"Intent accuracy {u.with_details.intent_accuracy:.3f}, macro-F1 {u.with_details.intent_macro.f1:.3f}; "
+        f"{u.with_details.fallbacks} fell to `nlu_fallback`. Misunderstood (expected → predicted):",
+        "",
+        *_confusions(u.with_details.confused),
     ]
     cv = u.cross_validation
     if cv is None:

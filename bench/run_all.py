@@ -27,7 +27,7 @@ from netfaq.paths import PROJECT_ROOT  # noqa: E402
 from netfaq.servers import current_model, latest_model  # noqa: E402
 
 EPILOG = """examples:
-  .venv/bin/python -m bench.run_all                          # everything (25 to 30 minutes on 2 cores)
+  .venv/bin/python -m bench.run_all                          # everything (10 to 30 minutes on 2 cores)
   .venv/bin/python -m bench.run_all --quick --skip-baseline  # smoke test: a few minutes
   .venv/bin/python -m bench.run_all --skip-cv --duration 10 --concurrency 1 10
 """

@@ -26,6 +26,7 @@ from netfaq.paths import PROJECT_ROOT
 from netfaq.servers import quiet_env, rasa_command
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+HELDOUT_DETAILS = PROJECT_ROOT / "tests" / "nlu" / "heldout_details.yml"  # questions with personal details
 TRAINING_DATA = PROJECT_ROOT / "data" / "nlu"
 CONFIG = PROJECT_ROOT / "config.yml"
 OFF_TOPIC = Path(__file__).resolve().parent / "data" / "off_topic.yml"
@@ -92,6 +93,7 @@ class OutOfScope:
 class Understanding:
     model: str
     heldout: Scores
+    with_details: Scores
     out_of_scope: OutOfScope
     cross_validation: CrossValidation | None
     notes: list[str] = field(default_factory=list)
@@ -332,6 +334,8 @@ def run(model: Path, folds: int | None, say: Say = print) -> Understanding:
     say(f"understanding: loading {model.name} and parsing {len(heldout)} held-out + {len(texts)} off-topic messages")
     agent = load_agent(model)
     heldout_parsed = parse_all(agent, [e.text for e in heldout])
+    details = read_examples(HELDOUT_DETAILS)
+    details_scores = score(details, parse_all(agent, [e.text for e in details]))
     off_topic_parsed = parse_all(agent, texts)
     del agent
     gc.collect()
@@ -341,6 +345,10 @@ def run(model: Path, folds: int | None, say: Say = print) -> Understanding:
         f"{scores.intent_macro.f1:.3f}, accuracy {scores.intent_accuracy:.3f} ({scores.fallbacks} fallbacks, "
         f"classifier alone macro-F1 {scores.classifier_macro_f1:.3f}); procedure P/R/F1 "
         f"{scores.entity.precision:.3f} / {scores.entity.recall:.3f} / {scores.entity.f1:.3f}"
+    )
+    say(
+        f"  held-out questions with personal details: accuracy {details_scores.intent_accuracy:.3f} of "
+        f"{details_scores.examples}, intent macro-F1 {details_scores.intent_macro.f1:.3f}"
     )
     oos = out_of_scope(heldout, heldout_parsed, categories, off_topic_parsed, threshold, ambiguity)
     say(
@@ -355,7 +363,7 @@ def run(model: Path, folds: int | None, say: Say = print) -> Understanding:
             f"  cross-validation: intent macro-F1 {cv.intent_macro_f1_mean:.3f} ± {cv.intent_macro_f1_std:.3f}, "
             f"entity F1 {cv.entity_f1_mean:.3f} ± {cv.entity_f1_std:.3f}"
         )
-    return Understanding(shown(model), scores, oos, cv, notes)
+    return Understanding(shown(model), scores, details_scores, oos, cv, notes)
 
 
 def shown(path: Path) -> str:

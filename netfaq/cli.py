@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from netfaq.paths import GENERATED_NLU_FILE, KNOWLEDGE_DIR, SPACY_MODEL_DIR
+from netfaq.paths import GENERATED_NLU_FILE, KNOWLEDGE_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
 
 EXAMPLES = {
     "validate": "netfaq validate\n  netfaq validate --knowledge tests/fixtures/kb_valid",
@@ -48,6 +48,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{facts} procedure facts, {gaps} topics not in the sources, {len(kb.general)} general topics "
         f"({general} facts), {len(kb.aliases)} aliases"
     )
+    from netfaq import augment
+
+    details = augment.configured_file(PROJECT_ROOT / "config.yml")
+    if details is not None:
+        try:
+            spec = augment.load_spec(details)
+        except augment.DetailsSpecError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"personal details OK: {len(spec.snippets)} snippets, {spec.share:.0%} of the questions copied with them")
     return 0
 
 

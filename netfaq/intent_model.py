@@ -1,8 +1,9 @@
 """A small intent classifier on sparse n-gram features: no TensorFlow to train, load or run.
 
 Procedure names are masked before featurising, so "how do I prepare for an MRI" and "... for a
-bone scan" look alike to the classifier (the procedure is the entity's job, not the intent's), and
-digits are folded so phone numbers and dates do not count as new words.
+bone scan" look alike to the classifier (the procedure is the entity's job, not the intent's);
+personal data (phone and NHS numbers, dates, e-mails, postcodes) is masked as one token, and
+digits are folded, so none of them count as new words.
 
 A trained model is saved as JSON and NumPy arrays, never as a pickle, so loading a model file
 cannot run code (Rasa 3.6 moved its own scikit-learn models off pickles for the same reason).
@@ -24,7 +25,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neural_network import MLPClassifier
 
+from netfaq.redaction import mask_personal_data
+
 PROCEDURE_MASK = " xproc "
+DETAIL_MASK = " xdetail "
 _DIGIT = re.compile(r"\d")
 
 
@@ -37,7 +41,7 @@ class Span:
 def normalise(text: str, procedure_spans: Iterable[Span] = ()) -> str:
     for span in sorted(procedure_spans, key=lambda s: s.start, reverse=True):
         text = text[: span.start] + PROCEDURE_MASK + text[span.end :]
-    return _DIGIT.sub("0", text.lower())
+    return _DIGIT.sub("0", mask_personal_data(text, DETAIL_MASK).lower())
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,10 @@ def rasa_command() -> list[str]:
 
 # Everything a trained model depends on. Rasa 3 re-packages a model on every `rasa train` (28 s
 # here even when its cache makes every component a no-op), so we skip the call ourselves.
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories", "rasa_extensions")
+TRAINING_INPUTS = (
+    *("config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories", "data/augmentation", "rasa_extensions"),
+    *("netfaq/intent_model.py", "netfaq/augment.py", "netfaq/redaction.py"),  # what the intent classifier runs
+)
 
 
 def training_fingerprint() -> str:

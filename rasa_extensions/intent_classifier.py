@@ -7,7 +7,10 @@ time (see the closing note of issue 5 for the figures).
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import asdict, fields
+from pathlib import Path
 from typing import Any, Dict, List, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,7 +24,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from threadpoolctl import threadpool_limits
 
+from netfaq import augment, intent_model, redaction
 from netfaq.intent_model import IntentModel, Settings, Span, normalise
+
+logger = logging.getLogger(__name__)
 
 
 def single_threaded_blas() -> None:
@@ -44,7 +50,18 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {**asdict(Settings()), "masked_entity": "procedure"}
+        # personal_details: a file of details to attach to copies of training questions (netfaq/augment.py)
+        return {**asdict(Settings()), "masked_entity": "procedure", "personal_details": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str:
+        """Rasa's cache knows the config and the training data, not the code and files this depends on."""
+        digest = hashlib.sha256()
+        for module in (intent_model, augment, redaction):
+            digest.update(Path(module.__file__).read_bytes())
+        if config.get("personal_details"):
+            digest.update(Path(config["personal_details"]).read_bytes())
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -79,9 +96,14 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples
         settings = Settings(**{field.name: self._config[field.name] for field in fields(Settings)})
-        self._model = IntentModel.train(
-            [self._normalised(m) for m in examples], [m.get(INTENT) for m in examples], settings
-        )
+        texts, intents = [self._normalised(m) for m in examples], [m.get(INTENT) for m in examples]
+        if self._config["personal_details"]:
+            spec = augment.load_spec(Path(self._config["personal_details"]))
+            copied_texts, copied_intents = augment.with_details(texts, intents, spec, normalise)
+            logger.info(f"Training on {len(texts)} examples and {len(copied_texts)} copies with personal details.")
+            texts, intents = texts + copied_texts, intents + copied_intents
+        with threadpool_limits(limits=1, user_api="blas"):  # as when serving: 2 threads were slower
+            self._model = IntentModel.train(texts, intents, settings)
         with self._model_storage.write_to(self._resource) as folder:
             self._model.save(folder)
         return self._resource

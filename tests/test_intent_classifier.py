@@ -86,3 +86,30 @@ def test_refuses_to_classify_untrained(storage):
     classifier = SparseIntentClassifier.create(CONFIG, storage, Resource("c"), context())
     with pytest.raises(RuntimeError, match="before it was trained"):
         classifier.process([Message(data={"text": "hello"})])
+
+
+DETAILS = (
+    "share: 1.0\nseed: 1\nskip_intents: [greet]\nvalues: {n: ['4471203']}\nsnippets: ['my hospital number is {n}']\n"
+)
+
+
+def test_trains_on_copies_with_personal_details_when_given_a_details_file(storage, tmp_path):
+    details = tmp_path / "details.yml"
+    details.write_text(DETAILS)
+    for config, expected in ((CONFIG, False), ({**CONFIG, "personal_details": str(details)}, True)):
+        resource = Resource(f"classifier_{expected}")
+        SparseIntentClassifier.create(config, storage, resource, context()).train(training_data())
+        words = SparseIntentClassifier.load(config, storage, resource, context())._model.words.vocabulary_
+        assert ("hospital" in words) is expected
+        assert ("my hospital" in words) is expected  # word 2-grams of the detail: it was attached to the text
+
+
+def test_fingerprint_follows_the_details_file_so_rasa_retrains_when_it_changes(tmp_path):
+    details = tmp_path / "details.yml"
+    details.write_text(DETAILS)
+    config = {**CONFIG, "personal_details": str(details)}
+    first = SparseIntentClassifier.fingerprint_addon(config)
+    assert SparseIntentClassifier.fingerprint_addon(config) == first
+    assert SparseIntentClassifier.fingerprint_addon(CONFIG) != first
+    details.write_text(DETAILS.replace("4471203", "5561239"))
+    assert SparseIntentClassifier.fingerprint_addon(config) != first

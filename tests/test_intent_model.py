@@ -30,8 +30,15 @@ def model() -> IntentModel:
 
 
 def test_normalise_masks_procedures_lowercases_and_folds_digits():
-    text = "Does an MRI scan hurt? Ring 07700 900123"
-    assert normalise(text, [Span(8, 16)]) == "does an  xproc  hurt? ring 00000 000000"
+    text = "Does an MRI scan hurt? I'm 74"
+    assert normalise(text, [Span(8, 16)]) == "does an  xproc  hurt? i'm 00"
+
+
+def test_normalise_masks_personal_data_as_one_token_whatever_its_kind():
+    text = "MRI: ring 07700 900123, dob 3/4/1961, nhs 943 476 5919, jo@example.com, SW1A 1AA"
+    assert (
+        normalise(text, [Span(0, 3)]) == " xproc : ring  xdetail , dob  xdetail , nhs  xdetail ,  xdetail ,  xdetail "
+    )
 
 
 def test_normalise_masks_several_spans_from_the_end_so_offsets_stay_valid():
