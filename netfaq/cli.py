@@ -48,17 +48,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{facts} procedure facts, {gaps} topics not in the sources, {len(kb.general)} general topics "
         f"({general} facts), {len(kb.aliases)} aliases"
     )
+    spec = _load_personal_details()
+    if spec is not None:
+        print(f"personal details OK: {len(spec.snippets)} snippets, {spec.share:.0%} of the questions copied with them")
+    return 0
+
+
+def _load_personal_details():
+    """The details file config.yml gives the intent classifier, checked; exits naming the problem."""
     from netfaq import augment
 
     details = augment.configured_file(PROJECT_ROOT / "config.yml")
-    if details is not None:
-        try:
-            spec = augment.load_spec(details)
-        except augment.DetailsSpecError as error:
-            print(error, file=sys.stderr)
-            return 1
-        print(f"personal details OK: {len(spec.snippets)} snippets, {spec.share:.0%} of the questions copied with them")
-    return 0
+    try:
+        return augment.load_spec(details) if details is not None else None
+    except augment.DetailsSpecError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from error
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -77,6 +82,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from netfaq.servers import train
 
     cmd_build(args)
+    _load_personal_details()  # a broken file stops here with its problem, not in a Rasa traceback
     started = time.monotonic()
     code = train(force=args.force)
     print(f"rasa train finished in {time.monotonic() - started:.1f}s (exit {code})")
