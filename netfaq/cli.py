@@ -11,8 +11,12 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netfaq.paths import GENERATED_NLU_FILE, KNOWLEDGE_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
+
+if TYPE_CHECKING:
+    from netfaq import augment
 
 EXAMPLES = {
     "validate": "netfaq validate\n  netfaq validate --knowledge tests/fixtures/kb_valid",
@@ -54,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_personal_details():
+def _load_personal_details() -> augment.DetailsSpec | None:
     """The details file config.yml gives the intent classifier, checked; exits naming the problem."""
     from netfaq import augment
 

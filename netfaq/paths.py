@@ -10,3 +10,7 @@ GENERATED_NLU_FILE = DATA_DIR / "nlu" / "generated" / "procedures.yml"
 BUILD_DIR = PROJECT_ROOT / "build"
 SPACY_MODEL_DIR = BUILD_DIR / "spacy_procedures"
 MODELS_DIR = PROJECT_ROOT / "models"
+# The code the intent classifier runs (rasa_extensions/intent_classifier.py): a change retrains it.
+INTENT_CLASSIFIER_CODE = tuple(
+    PROJECT_ROOT / "netfaq" / name for name in ("intent_model.py", "augment.py", "redaction.py")
+)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from netfaq.paths import BUILD_DIR, MODELS_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
+from netfaq.paths import BUILD_DIR, INTENT_CLASSIFIER_CODE, MODELS_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
 
 BIN = Path(sys.executable).parent
 
@@ -51,7 +51,7 @@ def rasa_command() -> list[str]:
 # here even when its cache makes every component a no-op), so we skip the call ourselves.
 TRAINING_INPUTS = (
     *("config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories", "data/augmentation", "rasa_extensions"),
-    *("netfaq/intent_model.py", "netfaq/augment.py", "netfaq/redaction.py"),  # what the intent classifier runs
+    *(str(path.relative_to(PROJECT_ROOT)) for path in INTENT_CLASSIFIER_CODE),
 )
 
 

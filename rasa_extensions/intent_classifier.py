@@ -24,8 +24,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from threadpoolctl import threadpool_limits
 
-from netfaq import augment, intent_model, redaction
+from netfaq import augment
 from netfaq.intent_model import IntentModel, Settings, Span, normalise
+from netfaq.paths import INTENT_CLASSIFIER_CODE
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> str:
         """Rasa's cache knows the config and the training data, not the code and files this depends on."""
         digest = hashlib.sha256()
-        for module in (intent_model, augment, redaction):
-            digest.update(Path(module.__file__).read_bytes())
+        for path in INTENT_CLASSIFIER_CODE:
+            digest.update(path.read_bytes())
         if config.get("personal_details"):
             digest.update(Path(config["personal_details"]).read_bytes())
         return digest.hexdigest()
