@@ -63,7 +63,7 @@ def conversation_events(rng: random.Random, examples: list, start: float) -> lis
         action = "action_answer_procedure_question"
         roll = rng.random()
         if roll < 0.05:
-            text, intent, action = "I have chest pain and feel faint", "emergency", "action_emergency"
+            text, intent, action = "I have chest pain and feel faint", "emergency", "utter_emergency"
         elif roll < 0.13:
             text, intent, action = "can I speak to a nurse please", "ask_nurse", "action_nurse_handoff"
         elif roll < 0.23:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 LOW_CONFIDENCE = 0.6
 FALLBACK_INTENT = "nlu_fallback"
 NEGATIVE_FEEDBACK_INTENT = "feedback_negative"
-FLAG_ACTIONS = {"handoff": "action_nurse_handoff", "emergency": "action_emergency"}
+FLAG_ACTIONS = {"handoff": "action_nurse_handoff", "emergency": "utter_emergency"}
 FLAGS = ("handoff", "emergency", "fallback", "low_confidence", "negative_feedback")
 STATUSES = ("reviewed", "unreviewed")
 CSV_COLUMNS = (

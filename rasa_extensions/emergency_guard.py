@@ -1,7 +1,10 @@
-"""Force the `emergency` intent when a message's wording describes an emergency.
+"""Force the `emergency` intent when a message's wording describes an emergency happening now.
 
 Runs after the intent classifiers and the FallbackClassifier, so 999 advice depends neither on
-the classifier being right nor on its confidence.
+the classifier being right nor on its confidence. The advice itself is put in two entities
+(`emergency_advice`, and `emergency_advice_again` for when the patient puts it off), which fill
+slots that the domain's `utter_emergency*` responses print: the Rasa server says it without the
+action server. Its wording stays in data/safety/emergency.yml.
 """
 
 from __future__ import annotations
@@ -13,13 +16,31 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from netfaq.safety import detect_emergency
+from netfaq.safety import default_rules, detect_emergency, is_deferral, not_happening_now
 
 EMERGENCY_INTENT = "emergency"
+DENY_INTENT = "deny"
+FALLBACK_INTENT = "nlu_fallback"
+ADVICE_ENTITY = "emergency_advice"
+ADVICE_AGAIN_ENTITY = "emergency_advice_again"
 OVERRIDE_KEY = "safety_override"
+# Intents that a deferral ("I'd rather not make a fuss") may replace; a question keeps its intent.
+DEFERRAL_REPLACES = {FALLBACK_INTENT, "out_of_scope", "deny", "affirm", "inform", "thanks", "goodbye", "greet"}
+
+
+def _force(message: Message, intent: str) -> None:
+    forced = {"name": intent, "confidence": 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+    message.set(INTENT, forced, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+
+
+def _add_entity(message: Message, name: str, value: str) -> None:
+    entity = {"entity": name, "value": value, "extractor": "EmergencyGuard", "confidence": 1.0}
+    message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -44,17 +65,26 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            category = detect_emergency(message.get(TEXT))
-            if category is None:
-                continue
-            previous = message.get(INTENT) or {}
-            forced = {"name": EMERGENCY_INTENT, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
-            message.set(INTENT, forced, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
-            message.set(
-                OVERRIDE_KEY,
-                {"category": category, "classifier_intent": previous.get("name")},
-                add_to_output=True,
-            )
+            self._check(message)
         return messages
+
+    def _check(self, message: Message) -> None:
+        rules = default_rules()
+        text = message.get(TEXT)
+        previous = (message.get(INTENT) or {}).get("name")
+        category = detect_emergency(text, rules)
+        if category is None and previous == EMERGENCY_INTENT and not_happening_now(text, rules):
+            # The classifier heard an emergency in a question about what could happen, or in signs
+            # that are over: take its next guess instead.
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
+            next_guess = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 1.0}
+            message.set(INTENT, next_guess, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            return
+        if category is not None or previous == EMERGENCY_INTENT:
+            _force(message, EMERGENCY_INTENT)
+            _add_entity(message, ADVICE_ENTITY, rules.advice(category))
+            _add_entity(message, ADVICE_AGAIN_ENTITY, rules.advice_again(category))
+            message.set(OVERRIDE_KEY, {"category": category, "classifier_intent": previous}, add_to_output=True)
+        elif previous in DEFERRAL_REPLACES and is_deferral(text, rules):
+            _force(message, DENY_INTENT)

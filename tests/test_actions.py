@@ -11,7 +11,7 @@ from actions.fallback import ActionFallback
 from actions.feedback import ActionNegativeFeedback
 from actions.handoff import ActionNurseHandoff
 from actions.lookup import ActionAnswerGeneralQuestion, ActionAnswerProcedureQuestion, topic_for_intent
-from actions.safety import ActionDeclineDiagnosis, ActionEmergency
+from actions.safety import ActionDeclineDiagnosis
 from actions.welcome import ActionWelcome
 from tests.conftest import make_tracker, procedure_entity
 
@@ -123,19 +123,6 @@ async def test_nurse_handoff_says_whether_lines_are_open(moment, expected):
     assert expected in messages[0]["text"]
     assert messages[0]["custom"] == {"handoff": {"open_now": "open now" in expected}}
     assert events == [SlotSet("helpline_offered", False), SlotSet("fallback_count", 0.0), SlotSet("handed_off", True)]
-
-
-async def test_emergency_uses_the_guard_category():
-    tracker = make_tracker("emergency", safety_override={"category": "chest_pain", "classifier_intent": "ask_pain"})
-    events, messages = await run(ActionEmergency(), tracker)
-    assert messages[0]["text"] == "You mentioned chest pain. Please call 999 now."
-    assert "automated assistant" in messages[1]["text"]
-    assert events == [SlotSet("emergency_advised", True)]
-
-
-async def test_emergency_from_the_classifier_alone_gets_general_999_advice():
-    events, messages = await run(ActionEmergency(), make_tracker("emergency"))
-    assert "999" in messages[0]["text"]
 
 
 async def test_decline_diagnosis():

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from netfaq.chat import RestClient, chat
+from netfaq.safety import default_rules
 from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -134,13 +135,28 @@ def test_terminal_chat_against_the_server(assistant):
     assert "about half an hour" in out.getvalue()
 
 
-def test_dead_action_server_still_gets_a_clear_answer(trained_model, tmp_path):
+def test_dead_action_server_still_gets_a_clear_answer_and_999_advice(trained_model, tmp_path):
     dead_action_port, rasa_port = free_port(), free_port()
     rasa = start_rasa_server(rasa_port, dead_action_port, trained_model, tmp_path)
     try:
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
-        reply = texts(Assistant(f"http://127.0.0.1:{rasa_port}").say("how do I prepare for an ultrasound?"))
+        assistant = Assistant(f"http://127.0.0.1:{rasa_port}")
+        reply = texts(assistant.say("how do I prepare for an ultrasound?"))
         assert "isn't responding" in reply and "0808 800 4040" in reply
+        rules = default_rules()
+        for message, category in [
+            ("I have really bad chest pain right now", "chest_pain"),
+            ("I can't breathe properly since they gave me the injection", "breathing"),
+            ("I want to end my life", "self_harm"),
+            ("my mum's face has dropped on one side and her speech is slurred", "stroke"),
+        ]:
+            replies = assistant.say(message)
+            assert replies[0]["text"] == rules.advice(category), message
+            assert "isn't responding" not in texts(replies)
+        sender = uuid.uuid4().hex
+        assert texts(assistant.say("my chest feels tight and heavy", sender)) == rules.advice("chest_pain")
+        assert texts(assistant.say("I'd rather not make a fuss", sender)) == rules.advice_again("chest_pain")
+        assert texts(assistant.say("I'll see how I feel tomorrow", sender)) == rules.advice_again("chest_pain")
     finally:
         rasa.stop()
 

@@ -57,7 +57,7 @@ CONVERSATIONS = {
         *turn(user("can i talk to a nurse", "ask_nurse", 0.99, at(2)), "action_nurse_handoff", "freephone", at(2)),
     ],
     "emergency": [
-        *turn(user("i have chest pain", "emergency", 1.0, at(10)), "action_emergency", "call 999", at(10)),
+        *turn(user("i have chest pain", "emergency", 1.0, at(10)), "utter_emergency", "call 999", at(10)),
     ],
     "complained": [
         *turn(
