@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge_store import knowledge
 from netfaq.hours import helpline_status
 from netfaq.replies import helpline_answer
+from netfaq.safety import default_rules
 
 
 def utc_now() -> datetime:
@@ -30,6 +31,6 @@ class ActionNurseHandoff(Action):
         kb = knowledge()
         now = self.clock()
         status = helpline_status(kb.helpline, now)
-        reply = helpline_answer(kb, status, date.today())
-        dispatcher.utter_message(text=reply.text, custom={"handoff": {"open_now": status.is_open}})
+        reply = helpline_answer(kb, status, date.today(), default_rules().services)
+        dispatcher.utter_message(text=reply, custom={"handoff": {"open_now": status.is_open}})
         return [SlotSet("helpline_offered", False), SlotSet("fallback_count", 0.0), SlotSet("handed_off", True)]

@@ -1,7 +1,9 @@
 """The knowledge base as the action server sees it: loaded once, reloaded when its files change.
 
 A reload that fails validation keeps the last good knowledge base and logs every problem, so a
-content editor's typo never takes the assistant down.
+content editor's typo never takes the assistant down. The answerer (facts as matchable units) is
+rebuilt with each reload, embedding only passages it has not seen, so a new fact is answerable
+as soon as its file is saved, without retraining.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ import logging
 import threading
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
+from netfaq.answering import Answerer
+from netfaq.embedding import default_encoder
 from netfaq.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge
 from netfaq.paths import KNOWLEDGE_DIR
+from netfaq.patient_words import default_patient_words
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +29,7 @@ class KnowledgeStore:
         self._lock = threading.Lock()
         self._stamp = self._files_stamp()
         self._kb = load_knowledge(directory)
+        self._answerer: Answerer | None = None
 
     def _files_stamp(self) -> tuple[tuple[str, int], ...]:
         return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in self.directory.rglob("*.yml")))
@@ -40,12 +48,35 @@ class KnowledgeStore:
                 self._stamp = stamp
         return self._kb
 
+    def answerer(self) -> Answerer:
+        """The answerer for the current knowledge base."""
+        kb = self.get()
+        answerer = self._answerer
+        if answerer is None or answerer.kb is not kb:
+            with self._lock:
+                if self._answerer is None or self._answerer.kb is not kb:
+                    known = self._answerer.index.embedded if self._answerer else None
+                    self._answerer = Answerer.build(kb, default_encoder(), default_patient_words(), known=known)
+                answerer = self._answerer
+        return answerer
+
 
 _store: KnowledgeStore | None = None
 
 
-def knowledge() -> KnowledgeBase:
+def store() -> KnowledgeStore:
     global _store
     if _store is None:
+        # One BLAS thread, as in the Rasa server: the small matrix products of one question run
+        # no faster on two, and the spare thread busy-waits on the core Rasa needs.
+        threadpool_limits(limits=1, user_api="blas")
         _store = KnowledgeStore()
-    return _store.get()
+    return _store
+
+
+def knowledge() -> KnowledgeBase:
+    return store().get()
+
+
+def answerer() -> Answerer:
+    return store().answerer()

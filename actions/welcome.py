@@ -1,4 +1,4 @@
-"""The opening message: what the assistant can and can't do, 999, and the helpline."""
+"""The opening message: what the assistant can and can't do, where to go in an emergency, and the helpline."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import knowledge
 from netfaq.replies import WELCOME_BUTTONS, welcome_text
+from netfaq.safety import default_rules
 
 
 class ActionWelcome(Action):
@@ -17,5 +18,6 @@ class ActionWelcome(Action):
         return "action_welcome"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=welcome_text(knowledge().helpline), buttons=WELCOME_BUTTONS)
+        text = welcome_text(knowledge().helpline, default_rules().services)
+        dispatcher.utter_message(text=text, buttons=WELCOME_BUTTONS)
         return []

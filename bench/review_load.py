@@ -60,14 +60,14 @@ def conversation_events(rng: random.Random, examples: list, start: float) -> lis
         when += rng.uniform(5, 90)
         text, intent, procedures = rng.choice(examples)
         confidence = rng.uniform(0.6, 1.0)
-        action = "action_answer_procedure_question"
+        action = "action_answer_question"
         roll = rng.random()
         if roll < 0.05:
             text, intent, action = "I have chest pain and feel faint", "emergency", "utter_emergency"
         elif roll < 0.13:
             text, intent, action = "can I speak to a nurse please", "ask_nurse", "action_nurse_handoff"
         elif roll < 0.23:
-            intent, confidence, action = "nlu_fallback", rng.uniform(0.2, 0.4), "action_fallback"
+            intent, confidence, action = "nlu_fallback", rng.uniform(0.2, 0.4), "action_answer_question"
         elif roll < 0.26:
             text, intent, action = "that didn't answer my question", "feedback_negative", "action_negative_feedback"
         elif roll < 0.38:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from bench import stats
 from netfaq.servers import (
     Process,
     free_port,
+    latest_model,
     quiet_env,
     rasa_command,
     start_action_server,
@@ -155,6 +158,25 @@ def start_ours(model: Path, log_dir: Path, database: Path) -> Servers:
         actions.stop()
         raise
     return Servers(actions, rasa, action_port, rasa_port)
+
+
+@contextmanager
+def our_servers(url: str | None = None) -> Iterator[str]:
+    """`url` itself, or our servers started with the latest model (stopped afterwards)."""
+    if url:
+        yield url
+        return
+    model = latest_model()
+    if model is None:
+        raise SystemExit("no trained model in models/: run `make train` first")
+    with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as folder:
+        servers = start_ours(model, Path(folder), Path(folder) / "conversations.db")
+        try:
+            wait_until_up(f"http://127.0.0.1:{servers.action_port}/health", servers.actions)
+            wait_until_up(f"{servers.url}/", servers.rasa)
+            yield servers.url
+        finally:
+            servers.stop()
 
 
 def train_seconds(project: Path, out: Path, log: Path, name: str) -> float:

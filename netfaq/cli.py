@@ -292,7 +292,7 @@ def cmd_review_web(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from netfaq.schema import TOPICS
+    from netfaq.topics import TOPICS
 
     kb = _load(args.knowledge)
     width = max(len(p) for p in kb.procedures) + 2

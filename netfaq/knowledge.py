@@ -61,6 +61,7 @@ class Fact:
 
     text: str
     sources: tuple[str, ...]
+    said_of: str | None = None  # set when the source says it of something else (another test)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Procedure:
     title: str
     aliases: tuple[str, ...]
     figures: dict[str, Figure]
+    described_as: tuple[str, ...]
+    hinted_by: tuple[str, ...]
     # None means the sources do not cover that topic for this procedure.
     topics: dict[str, tuple[Fact, ...] | None]
 
@@ -260,7 +263,7 @@ class _Loader:
             cited += [figures[name].source for name in names]
             rendered = text.format(**{name: figures[name].display for name in names})
             rendered = rendered[0].upper() + rendered[1:]
-            facts.append(Fact(rendered, tuple(dict.fromkeys(cited))))
+            facts.append(Fact(rendered, tuple(dict.fromkeys(cited)), raw.get("said_of")))
         return tuple(facts)
 
     def _load_general(self, path: Path, sources: dict[str, Source]) -> dict[str, GeneralTopic]:
@@ -304,6 +307,8 @@ class _Loader:
             title=raw["title"],
             aliases=tuple(normalise_alias(a) for a in raw["aliases"]),
             figures=figures,
+            described_as=tuple(normalise_alias(d) for d in raw.get("described_as", [])),
+            hinted_by=tuple(normalise_alias(h) for h in raw.get("hinted_by", [])),
             topics=topics,
         )
 

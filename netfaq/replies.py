@@ -2,48 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterable
+from typing import Iterable, Mapping
 
+from netfaq.answering import Section
 from netfaq.hours import WEEKDAYS, HelplineStatus
 from netfaq.knowledge import Fact, Helpline, KnowledgeBase, Source
-
-TOPIC_HEADINGS = {
-    "what_is": "What it is",
-    "why": "Why it is done",
-    "preparation": "Preparing for it",
-    "arrival": "When you arrive",
-    "during": "What happens during it",
-    "afterwards": "Afterwards",
-    "duration": "How long it takes",
-    "pain": "Does it hurt?",
-    "risks": "Risks",
-    "results": "Getting your results",
-}
-
-# "Our sources don't say ..." completed for each topic; {test} is e.g. "an MRI scan".
-TOPIC_GAPS = {
-    "what_is": "what {test} involves",
-    "why": "why {test} is done",
-    "preparation": "how to prepare for {test}",
-    "arrival": "what happens when you arrive for {test}",
-    "during": "what happens during {test}",
-    "afterwards": "what happens after {test}",
-    "duration": "how long {test} takes",
-    "pain": "whether {test} hurts",
-    "risks": "what the risks of {test} are",
-    "results": "when the results of {test} come",
-}
+from netfaq.topics import GAP_QUESTIONS, TOPIC_GAPS, TOPIC_HEADINGS
 
 MONTHS = ("January February March April May June July August September October November December").split()
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    source_ids: tuple[str, ...]
-    answered: bool
 
 
 def format_date(iso: str) -> str:
@@ -73,7 +40,12 @@ def _cited(facts: Iterable[Fact]) -> tuple[str, ...]:
 
 
 def _bullets(facts: Iterable[Fact]) -> str:
-    return "\n".join(f"\u2022 {fact.text}" for fact in facts)
+    return "\n".join(f"\u2022 {fact_text(fact)}" for fact in facts)
+
+
+def fact_text(fact: Fact) -> str:
+    """The fact, saying what our source said it of when that is not this test itself."""
+    return f"{fact.text} (Our source says this of {fact.said_of}.)" if fact.said_of else fact.text
 
 
 def clock(moment: time | datetime) -> str:
@@ -97,40 +69,51 @@ def helpline_sentence(helpline: Helpline) -> str:
     return f"the {helpline.name} on {helpline.cost} {helpline.phone} ({hours_text(helpline)}, UK time)"
 
 
-def tel_link(helpline: Helpline) -> str:
-    """A tel: URI in international form, for web chat links."""
-    digits = "".join(ch for ch in helpline.phone if ch.isdigit())
-    return "tel:+44" + digits[1:]
-
-
-def procedure_answer(kb: KnowledgeBase, procedure_id: str, topic: str, today: date) -> Reply:
-    procedure = kb.procedures[procedure_id]
-    facts = procedure.topics[topic]
-    if facts is None:
-        gap = TOPIC_GAPS[topic].format(test=procedure.name_with_article)
-        text = (
-            f"I'm sorry, our sources don't say {gap}, so I can't tell you that. "
-            "Please check your appointment letter or ask your care team. "
-            f"You can also call {helpline_sentence(kb.helpline)}."
-        )
-        return Reply(text, tuple(kb.helpline.sources), answered=False)
+def section_text(kb: KnowledgeBase, section: Section, today: date) -> str:
+    """One test's part of an answer (or the general facts): the facts with their sources; or what our
+    sources don't say, with what they do say; or the closest facts, said to be possibly not the answer."""
+    facts = [unit.fact for unit in section.units]
     cited = _cited(facts)
-    text = f"{procedure.title}: {TOPIC_HEADINGS[topic].lower()}\n{_bullets(facts)}\n{source_line(kb, cited, today)}"
-    return Reply(text, cited, answered=True)
+    helpline = f"{helpline_sentence(kb.helpline)}"
+    if section.procedure is None:
+        topics = {unit.topic for unit in section.units}
+        title = kb.general[next(iter(topics))].title if len(topics) == 1 else "About NETs"
+        body = _bullets(facts)
+        if any(kb.general[topic].offer_helpline for topic in topics):
+            body += f"\n\u2022 You can also call {helpline}."
+            cited += tuple(kb.helpline.sources)
+        return f"{title}\n{body}\n{source_line(kb, cited, today)}"
+    test = kb.procedures[section.procedure].name_with_article
+    if section.gap is not None:
+        wording = TOPIC_GAPS.get(section.gap) or GAP_QUESTIONS.get(section.gap) or "that about {test}"
+        text = (
+            f"I'm sorry, our sources don't say {wording.format(test=test)}, so I can't tell you that. "
+            f"Please check your appointment letter or ask your care team. You can also call {helpline}."
+        )
+        if facts:
+            text += f"\nWhat our sources do say about {test}:\n{_bullets(facts)}"
+        return f"{text}\n{source_line(kb, cited + tuple(kb.helpline.sources), today)}"
+    if section.partial:
+        text = (
+            f"I'm not sure our sources answer exactly that. This is what they say about {test} that comes "
+            f"closest:\n{_bullets(facts)}\nIf that doesn't answer your question, please check your appointment "
+            f"letter or ask your care team, or call {helpline}."
+        )
+        return f"{text}\n{source_line(kb, cited + tuple(kb.helpline.sources), today)}"
+    topics = {unit.topic for unit in section.units}
+    heading = f": {TOPIC_HEADINGS[topics.pop()].lower()}" if len(topics) == 1 and section.units[0].procedure else ""
+    return f"{kb.procedures[section.procedure].title}{heading}\n{_bullets(facts)}\n{source_line(kb, cited, today)}"
 
 
-def general_answer(kb: KnowledgeBase, topic_id: str, today: date) -> Reply:
-    topic = kb.general[topic_id]
-    cited = _cited(topic.facts)
-    body = _bullets(topic.facts)
-    if topic.offer_helpline:
-        body += f"\n\u2022 You can also call {helpline_sentence(kb.helpline)}."
-        cited = tuple(dict.fromkeys(cited + kb.helpline.sources))
-    text = f"{topic.title}\n{body}\n{source_line(kb, cited, today)}"
-    return Reply(text, cited, answered=True)
+def emergency_notice(services: Mapping[str, str]) -> str:
+    """The one line that says where to go instead of this chat (services from data/safety/emergency.yml)."""
+    return (
+        f"This chat is not for emergencies: in an emergency call {services['emergency_number']}; if it is "
+        f"urgent but not an emergency, call {services['urgent_service']} on {services['urgent_number']}."
+    )
 
 
-def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date) -> Reply:
+def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date, services: Mapping[str, str]) -> str:
     helpline = kb.helpline
     when = status.next_change
     if status.is_open:
@@ -146,16 +129,21 @@ def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date) -> R
         state = (
             f"The lines are closed right now. They open again {day} at {clock(when)}. "
             "Until then you can contact your specialist nurse or the doctor who arranged your test. "
-            "If it is an emergency, call 999."
+            f"{emergency_notice(services)}"
         )
-    text = (
+    return (
         f"You can talk to {helpline.name} on {helpline.cost} {helpline.phone}, "
         f"{hours_text(helpline)} (UK time). {state}\n{source_line(kb, helpline.sources, today)}"
     )
-    return Reply(text, helpline.sources, answered=True)
 
 
 ASK_WHICH_TEST = "Which test is your question about?"
+
+OUT_OF_SCOPE = (
+    "Sorry, I can only help with questions about imaging and other tests for neuroendocrine tumours "
+    "(NETs): preparing for a test, what happens, how long it takes, whether it hurts, risks and "
+    "results, plus some general information about NETs."
+)
 
 ASK_REPHRASE = (
     "Sorry, I didn't quite understand. Could you say it another way? For example: "
@@ -206,11 +194,11 @@ WELCOME_BUTTONS = [
 ]
 
 
-def welcome_text(helpline: Helpline) -> str:
+def welcome_text(helpline: Helpline, services: Mapping[str, str]) -> str:
     return (
         "Hello. I can answer questions about imaging and other tests for neuroendocrine tumours (NETs): "
         "how to prepare, what happens, how long they take, whether they hurt, their risks and when "
         "results come. I can't give a diagnosis or read your results.\n"
-        "This chat is not for emergencies: if you need urgent help, call 999.\n"
+        f"{emergency_notice(services)}\n"
         f"To talk to a person, call {helpline_sentence(helpline)}."
     )

@@ -51,7 +51,7 @@ class Turn:
 
     @property
     def fell_to_fallback(self) -> bool:
-        return self.intent == FALLBACK_INTENT or "action_fallback" in self.actions
+        return self.intent == FALLBACK_INTENT
 
     @property
     def low_confidence(self) -> bool:

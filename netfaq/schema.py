@@ -1,17 +1,6 @@
 """JSON Schemas for the knowledge-base YAML files (structure only; cross-references are checked in knowledge.py)."""
 
-TOPICS = (
-    "what_is",
-    "why",
-    "preparation",
-    "arrival",
-    "during",
-    "afterwards",
-    "duration",
-    "pain",
-    "risks",
-    "results",
-)
+from netfaq.topics import TOPICS
 
 NOT_IN_SOURCES = "not_in_sources"
 
@@ -23,7 +12,9 @@ _FACT = {
     "type": "object",
     "required": ["text", "source"],
     "additionalProperties": False,
-    "properties": {"text": _TEXT, "source": _ID},
+    # `said_of`: what the source says the fact of, when that is not this test itself (a fact
+    # borrowed from another test's page, e.g. "ultrasound scans in general"). Answers say so.
+    "properties": {"text": _TEXT, "source": _ID, "said_of": _TEXT},
 }
 
 _FIGURE = {
@@ -109,6 +100,10 @@ PROCEDURE_SCHEMA = {
                 "article": {"enum": ["a", "an", ""]},
                 "title": _TEXT,
                 "aliases": {"type": "array", "minItems": 1, "items": _TEXT},
+                # Sets of words that, all in one message, mean this test ("tube throat").
+                "described_as": {"type": "array", "items": _TEXT},
+                # Words that only suggest this test ("gel"): used when no test is named or remembered.
+                "hinted_by": {"type": "array", "items": _TEXT},
                 "figures": {"type": "object", "additionalProperties": _FIGURE},
                 "topics": {
                     "type": "object",

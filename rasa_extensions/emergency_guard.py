@@ -4,7 +4,9 @@ Runs after the intent classifiers and the FallbackClassifier, so 999 advice depe
 the classifier being right nor on its confidence. The advice itself is put in two entities
 (`emergency_advice`, and `emergency_advice_again` for when the patient puts it off), which fill
 slots that the domain's `utter_emergency*` responses print: the Rasa server says it without the
-action server. Its wording stays in data/safety/emergency.yml.
+action server. Its wording stays in data/safety/emergency.yml. Wording that puts off help ("I'd
+rather not make a fuss") becomes `defer_help`, which repeats the advice right after it was given,
+and a request for a diagnosis or prognosis (data/safety/diagnosis.yml) becomes `request_diagnosis`.
 """
 
 from __future__ import annotations
@@ -19,16 +21,15 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from netfaq.safety import default_rules, detect_emergency, is_deferral, not_happening_now
+from netfaq.safety import asks_for_diagnosis, default_rules, detect_emergency, is_deferral, not_happening_now
 
 EMERGENCY_INTENT = "emergency"
-DENY_INTENT = "deny"
+DEFER_HELP_INTENT = "defer_help"
+DIAGNOSIS_INTENT = "request_diagnosis"
 FALLBACK_INTENT = "nlu_fallback"
 ADVICE_ENTITY = "emergency_advice"
 ADVICE_AGAIN_ENTITY = "emergency_advice_again"
 OVERRIDE_KEY = "safety_override"
-# Intents that a deferral ("I'd rather not make a fuss") may replace; a question keeps its intent.
-DEFERRAL_REPLACES = {FALLBACK_INTENT, "out_of_scope", "deny", "affirm", "inform", "thanks", "goodbye", "greet"}
 
 
 def _force(message: Message, intent: str) -> None:
@@ -86,5 +87,9 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             _add_entity(message, ADVICE_ENTITY, rules.advice(category))
             _add_entity(message, ADVICE_AGAIN_ENTITY, rules.advice_again(category))
             message.set(OVERRIDE_KEY, {"category": category, "classifier_intent": previous}, add_to_output=True)
-        elif previous in DEFERRAL_REPLACES and is_deferral(text, rules):
-            _force(message, DENY_INTENT)
+        elif asks_for_diagnosis(text):
+            _force(message, DIAGNOSIS_INTENT)
+        elif is_deferral(text, rules):
+            # After 999 advice this repeats it (data/rules/safety.yml); otherwise the message is
+            # answered as what the classifier thought it was, its guess kept second in the ranking.
+            _force(message, DEFER_HELP_INTENT)

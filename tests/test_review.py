@@ -50,7 +50,7 @@ CONVERSATIONS = {
                 at(2),
                 "abdominal_ultrasound",
             ),
-            "action_answer_procedure_question",
+            "action_answer_question",
             "Ultrasound scan: preparing",
             at(2),
         ),
@@ -62,7 +62,7 @@ CONVERSATIONS = {
     "complained": [
         *turn(
             user("what is an mibg scan", "ask_what_is", 0.95, at(16), "mibg_scan"),
-            "action_answer_procedure_question",
+            "action_answer_question",
             "MIBG scan: what it is",
             at(16),
         ),
@@ -74,10 +74,10 @@ CONVERSATIONS = {
         ),
     ],
     "fallback": [
-        *turn(user("blorp zzz", "nlu_fallback", 0.4, at(20)), "action_fallback", "Sorry", at(20)),
+        *turn(user("blorp zzz", "nlu_fallback", 0.4, at(20)), "action_answer_question", "Sorry", at(20)),
         *turn(
             user("when do mibg results come", "ask_results", 0.55, at(20), "mibg_scan"),
-            "action_answer_procedure_question",
+            "action_answer_question",
             "our sources don't say",
             at(20),
         ),
@@ -145,7 +145,7 @@ def test_transcript_has_intent_confidence_procedure_action_and_redacted_text(eng
     first = item.turns[0]
     assert first.text == "how do i prepare for an ultrasound, ring me on [phone]"
     assert (first.intent, first.confidence, first.procedures) == ("ask_preparation", 0.97, ["abdominal_ultrasound"])
-    assert first.actions == ["action_answer_procedure_question"]
+    assert first.actions == ["action_answer_question"]
     assert item.turns[1].replies == ["freephone"]
     assert review.conversation(engine, "no-such-id") is None
 

@@ -126,7 +126,7 @@ def test_transcript_shows_intent_confidence_procedure_action_and_redaction(staff
     assert "how do i prepare for an ultrasound, ring me on [phone]" in html
     assert "intent <b>ask_preparation</b> 0.97" in html
     assert "procedure <b>abdominal_ultrasound</b>" in html
-    assert "answered by <b>action_answer_procedure_question</b>" in html
+    assert "answered by <b>action_answer_question</b>" in html
 
 
 def test_mark_reviewed_note_and_tags_then_filter(staff, site):

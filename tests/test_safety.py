@@ -1,27 +1,66 @@
-import pytest
+"""Emergency and urgent wording, graded (999 / NHS 111), and what is not an emergency."""
 
-from netfaq.safety import default_rules, detect_emergency, load_rules
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netfaq.safety import (
+    EMERGENCY,
+    URGENT,
+    about_own_case,
+    asks_for_diagnosis,
+    default_rules,
+    detect_emergency,
+    is_deferral,
+    load_rules,
+    not_happening_now,
+)
+
+# Written for these tests by someone who saw none of the patterns: 112 emergencies (NHS red
+# flags), 20 urgent problems and 63 look-alikes, in patients' own words.
+MESSAGES = yaml.safe_load((Path(__file__).parent / "safety" / "messages.yml").read_text(encoding="utf-8"))
+EMERGENCIES = [(category, text) for category, texts in MESSAGES["emergency"].items() for text in texts]
+
+
+def level(text: str) -> str | None:
+    category = detect_emergency(text)
+    return default_rules().level(category) if category else None
+
+
+@pytest.mark.parametrize(("kind", "text"), EMERGENCIES)
+def test_every_red_flag_gets_999(kind, text):
+    assert level(text) == EMERGENCY, text
+
+
+@pytest.mark.parametrize("text", MESSAGES["urgent"])
+def test_urgent_problems_get_111_not_999(text):
+    assert level(text) == URGENT, text
+
+
+@pytest.mark.parametrize("text", MESSAGES["not_emergency"])
+def test_look_alikes_are_not_emergencies(text):
+    assert detect_emergency(text) is None, text
 
 
 @pytest.mark.parametrize(
     ("text", "category"),
     [
         ("I have chest pain", "chest_pain"),
-        ("really bad pain in my chest since this morning", "chest_pain"),
-        ("I can't breathe", "breathing"),
         ("im struggling to breathe after the scan", "breathing"),
-        ("there's heavy bleeding from where the needle went in", "bleeding"),
         ("the bleeding won\u2019t stop after my EUS", "bleeding"),
-        ("my throat is swelling after the injection", "injection_reaction"),
-        ("I've got a rash and feel faint since the tracer injection", "injection_reaction"),
+        ("my throat is swelling after the injection", "allergic_reaction"),
         ("I want to kill myself", "self_harm"),
-        ("been thinking about suicide", "self_harm"),
-        ("ive taken all my tablets on purpose", "self_harm"),
+        ("my dad's face is drooping and his speech is slurred", "stroke"),
+        ("having really bad chest pain rn. had my echo last week, is it related??", "chest_pain"),
+        ("I had chest pain last year. It's back now.", "chest_pain"),
         ("is it normal to feel dizzy after the injection? i feel dizzy now", "injection_reaction"),
-        ("MY CHEST HURTS", "chest_pain"),
+        ("the injection site is red and sore", "injection_site"),
     ],
 )
-def test_emergencies_are_recognised(text, category):
+def test_categories(text, category):
     assert detect_emergency(text) == category
 
 
@@ -30,33 +69,102 @@ def test_emergencies_are_recognised(text, category):
     [
         "how do I prepare for an ultrasound?",
         "can the injection cause an allergic reaction?",
-        "what are the side effects of the tracer, could it cause a rash?",
-        "can i take my tablets before the scan",
-        "when do i get my CT results",
+        "I had chest pain last year, is that why I need an echo?",
+        "Just wondering, what would I do if I had an allergic reaction to the tracer? Just planning ahead",
+        "felt faint yesterday but fine now",
+        "mild rash, breathing fine, lips fine, no swelling, no chest pain",
         "",
         None,
-        "   ",
         "\U0001f600\U0001f600",
     ],
 )
-def test_ordinary_questions_are_not_emergencies(text):
-    assert detect_emergency(text) is None
+def test_not_emergencies(text):
+    assert level(text) != EMERGENCY
 
 
-def test_each_category_has_its_own_reply_then_the_closing_line():
+def test_the_sentence_with_the_sign_is_judged_on_its_own():
+    # Past in one sentence, happening now in another.
+    assert detect_emergency("I had a bad reaction to contrast in 2019. My lips are swelling up now") == (
+        "allergic_reaction"
+    )
+    assert not_happening_now("what if I have a fit in the MRI?")
+
+
+def test_replies_name_the_services_from_the_data_file():
     rules = default_rules()
     for category in rules.categories:
-        first, closing = rules.reply(category)
-        assert "999" in first
+        advice, closing = rules.reply(category)
         assert closing == rules.closing
-    assert rules.reply(None)[0] == rules.general_reply
+        if rules.level(category) == EMERGENCY:
+            assert rules.services["emergency_number"] in advice
+        else:
+            assert rules.services["urgent_number"] in advice and rules.services["emergency_number"] in advice
+    assert "Samaritans" in rules.reply("self_harm")[0] and "116 123" in rules.reply("self_harm")[0]
+    assert rules.advice_again("chest_pain").startswith(rules.deferral_reply)
+    assert "{" not in rules.advice(None) and "116 123" in rules.advice(None)
 
 
-def test_a_bad_pattern_is_reported_with_file_and_category(tmp_path):
-    bad = tmp_path / "emergency.yml"
-    bad.write_text(
-        "general_reply: call 999\nclosing: bye\nhypothetical: []\nhappening_now: []\n"
-        "categories:\n  chest_pain:\n    reply: call 999\n    patterns: ['(unclosed']\n"
-    )
+def _rules_file(tmp_path: Path, category: str) -> Path:
+    path = tmp_path / "emergency.yml"
+    source = Path(__file__).parent.parent / "data" / "safety" / "emergency.yml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["categories"] = yaml.safe_load(category)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_a_hospital_changes_a_number_in_one_place(tmp_path):
+    path = tmp_path / "emergency.yml"
+    source = Path(__file__).parent.parent / "data" / "safety" / "emergency.yml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["services"]["emergency_number"] = "112"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    rules = load_rules(path)
+    assert "call 112 now" in rules.reply("chest_pain")[0] and "999" not in rules.advice("chest_pain")
+
+
+def test_problems_in_the_file_are_named(tmp_path):
+    bad_pattern = _rules_file(tmp_path, "chest_pain: {reply: 'call {emergency_number}', patterns: ['(unclosed']}")
     with pytest.raises(ValueError, match=r"emergency.yml: category 'chest_pain': bad pattern"):
-        load_rules(bad)
+        load_rules(bad_pattern)
+    unknown_service = _rules_file(tmp_path, "chest_pain: {reply: 'call {ambulance}', patterns: [x]}")
+    with pytest.raises(ValueError, match=r"category 'chest_pain': unknown service 'ambulance'"):
+        load_rules(unknown_service)
+    bad_level = _rules_file(tmp_path, "chest_pain: {reply: call, level: soon, patterns: [x]}")
+    with pytest.raises(ValueError, match=r"category 'chest_pain': level must be one of emergency, urgent"):
+        load_rules(bad_level)
+
+
+@pytest.mark.parametrize(
+    ("text", "defers"),
+    [
+        ("I'd rather not make a fuss", True),
+        ("she says she's fine and doesn't want an ambulance", True),
+        ("I'll see how I feel tomorrow", True),
+        ("how long does the MRI take", False),
+    ],
+)
+def test_putting_off_help(text, defers):
+    assert is_deferral(text) is defers
+
+
+@pytest.mark.parametrize(
+    ("text", "declined"),
+    [
+        ("what are my chances?", True),
+        ("so is it cancer?", True),
+        ("whats my chance of survival with a NET that has spread", True),
+        ("is my NET benign or malignant?", True),
+        ("should I have PRRT or surgery? what would you choose?", True),
+        ("how long do I have to fast?", False),
+        ("can an ultrasound tell if it's cancer?", False),
+        ("is it always cancer", False),
+    ],
+)
+def test_diagnosis_and_prognosis_requests(text, declined):
+    assert asks_for_diagnosis(text) is declined
+
+
+def test_own_findings():
+    assert about_own_case("my CT report says a lesion, what is it")
+    assert not about_own_case("what is an octreotide scan? my mother has one next week")

@@ -1,0 +1,119 @@
+"""Answer a patient's message from the facts that match it (netfaq/answering.py).
+
+Every question-like intent comes here (the ten question kinds, the general topics, a test named
+on its own, requests for a diagnosis, and messages the classifier was unsure of or called out of
+scope): the intent is a hint, and the conversation so far says which test a follow-up is about.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge_store import answerer
+from netfaq.answering import ANSWERED, CLARIFY, DECLINE, OUT_OF_SCOPE, Answer, Turn
+from netfaq.knowledge import KnowledgeBase
+from netfaq.replies import (
+    ASK_REPHRASE,
+    ASK_WHICH_TEST,
+    OFFER_BUTTONS,
+    decline_diagnosis_text,
+    offer_helpline_text,
+    section_text,
+)
+from netfaq.replies import (
+    OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT,
+)
+
+OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
+PROCEDURE_ENTITY = "procedure"
+
+
+def which_test_buttons(kb: KnowledgeBase) -> List[Dict[str, str]]:
+    return [{"title": p.title, "payload": f'/inform{{"procedure":"{p.id}"}}'} for p in kb.procedures.values()]
+
+
+def _named(entities: List[Dict[str, Any]], kb: KnowledgeBase) -> tuple[str, ...]:
+    found = [e.get("value") for e in entities if e.get("entity") == PROCEDURE_ENTITY]
+    return tuple(dict.fromkeys(value for value in found if value in kb.procedures))
+
+
+DEFER_HELP_INTENT = "defer_help"  # forced by the emergency guard; the classifier's guess is next
+
+
+def latest_turn(tracker: Tracker, kb: KnowledgeBase) -> Turn:
+    message = tracker.latest_message
+    intent = message.get("intent") or {}
+    if intent.get("name") == DEFER_HELP_INTENT:
+        guesses = [r for r in message.get("intent_ranking") or [] if r.get("name") != DEFER_HELP_INTENT]
+        intent = guesses[0] if guesses else {}
+    return Turn(
+        text=message.get("text") or "",
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        named=_named(message.get("entities") or [], kb),
+    )
+
+
+def past_turns(tracker: Tracker, kb: KnowledgeBase) -> List[Turn]:
+    """The patient's earlier messages in this conversation, each with the tests it was about."""
+    turns: List[Turn] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            entities = parse.get("entities") or []
+            named = _named(entities, kb)
+            turns.append(Turn(event.get("text") or "", intent.get("name"), intent.get("confidence") or 0.0, named))
+        elif event.get("event") == "slot" and event.get("name") == PROCEDURE_ENTITY and turns:
+            value = event.get("value")
+            if value in kb.procedures:
+                last = turns[-1]
+                turns[-1] = Turn(last.text, last.intent, last.confidence, last.named, (*last.answered, value))
+    past = turns[:-1]  # the last one is the message being answered
+    remembered = tracker.get_slot(PROCEDURE_ENTITY)
+    if remembered in kb.procedures and not any(t.answered or t.named for t in past):
+        past.insert(0, Turn("", answered=(remembered,)))  # e.g. carried over from an earlier session
+    return past
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        current = answerer()
+        kb = current.kb
+        answer = current.answer(latest_turn(tracker, kb), past_turns(tracker, kb))
+        if answer.kind == ANSWERED:
+            return self._answered(dispatcher, kb, answer)
+        if answer.kind == CLARIFY:
+            dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
+            return [SlotSet("topic", answer.topic)]
+        if answer.kind == DECLINE:
+            dispatcher.utter_message(text=decline_diagnosis_text(kb.helpline))
+            return []
+        if answer.kind == OUT_OF_SCOPE:
+            dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
+            return []
+        count = int(tracker.get_slot("fallback_count") or 0) + 1
+        if count < OFFER_HELPLINE_AFTER:
+            dispatcher.utter_message(text=ASK_REPHRASE)
+            return [SlotSet("fallback_count", float(count))]
+        dispatcher.utter_message(text=offer_helpline_text(kb.helpline), buttons=OFFER_BUTTONS)
+        return [SlotSet("fallback_count", float(count)), SlotSet("helpline_offered", True)]
+
+    @staticmethod
+    def _answered(dispatcher: CollectingDispatcher, kb: KnowledgeBase, answer: Answer) -> List[EventType]:
+        for section in answer.sections:
+            dispatcher.utter_message(text=section_text(kb, section, date.today()))
+        return [
+            *(SlotSet("procedure", procedure) for procedure in answer.procedures),
+            SlotSet("topic", answer.topic),
+            SlotSet("fallback_count", 0.0),
+            SlotSet("helpline_offered", False),
+        ]

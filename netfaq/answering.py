@@ -1,0 +1,379 @@
+"""Choose what to answer: which tests a message is about, and which facts answer it.
+
+The intent (the kind of question) is a hint, not a gate: every fact is a unit the question can
+match (netfaq/retrieval.py), by meaning (sentence embeddings) and by shared words. The answer
+gives the facts that match best, whatever topic they are filed under, together with the best
+facts of the intent's topic. A message that only names a test ("and for the MRI?") asks the
+previous question again about it; a message that names no test is about the last one talked
+about, or compares the last two ("which one takes longer?"). Where nothing matches well enough,
+or the intent's topic is one our sources don't cover for that test, the answer says so.
+No Rasa imports: the action server hands in the message and the conversation so far.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from netfaq.knowledge import KnowledgeBase
+from netfaq.patient_words import PatientWords
+from netfaq.procedure_finder import ProcedureFinder
+from netfaq.retrieval import Encoder, FactIndex, FactUnit, fact_units
+from netfaq.safety import about_own_case, asks_for_diagnosis
+from netfaq.topics import GAP_QUESTIONS, TOPICS
+
+QUESTION_PREFIX = "ask_"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+FALLBACK_INTENT = "nlu_fallback"
+INFORM_INTENT = "inform"
+UNCLEAR_INTENTS = (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)
+
+DIAGNOSIS_INTENT = "request_diagnosis"
+
+ANSWERED = "answered"
+DECLINE = "decline"  # a request for a diagnosis, a prognosis or a reading of results
+CLARIFY = "clarify"  # a question about a test, with no test known: ask which
+OUT_OF_SCOPE = "out_of_scope"
+NOT_UNDERSTOOD = "not_understood"
+
+SUITABILITY = "suitability"  # "can he still have the scan? he had a seizure": see GAP_QUESTIONS
+MAX_PROCEDURES = 3
+LOOK_BACK_TURNS = 6
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How facts are scored (cosine similarity of sentence embeddings plus shared words) and chosen."""
+
+    word_weight: float = 0.0  # times the share of the question's words found in the fact
+    best_facts: int = 3  # the best-matching facts, whatever their topic
+    topic_facts: int = 4  # the facts of the intent's topic, when the intent is confident
+    max_facts: int = 5
+    confident: float = 0.6  # intent confidence from which its topic's facts are always given
+    margin: float = 0.12  # further best-matching facts must be within this of the best one
+    general_penalty: float = 0.05  # general facts in a test's answer must beat its own by this
+    minimum: float = 0.30  # below this nothing answers the question
+    sure: float = 0.65  # below this the closest facts are given with a note that they may not answer it
+    override: float = 0.60  # a fact this close is given even where the intent's topic is a gap
+    general: float = 0.55  # a general fact this close answers a question that names no test
+    any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
+    distinct: float = 0.10  # ... if no other test's facts come within this
+    follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A patient's message and what Rasa made of it; for past turns, also the tests the reply was about."""
+
+    text: str
+    intent: str | None = None
+    confidence: float = 1.0
+    named: tuple[str, ...] = ()  # tests Rasa's entity extractor found (e.g. from a button)
+    answered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """The answer for one test (or for none: general facts)."""
+
+    procedure: str | None
+    units: tuple[FactUnit, ...]
+    gap: str | None = None  # the topic our sources don't cover for this test ("" for "that")
+    partial: bool = False  # the closest facts, but none matches well: the answer says it may not fit
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str
+    sections: tuple[Section, ...] = ()
+    topic: str | None = None  # the kind of question, remembered for a "which test?" that follows
+
+    @property
+    def procedures(self) -> tuple[str, ...]:
+        return tuple(s.procedure for s in self.sections if s.procedure)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What is matched against the facts: the message (or the question it follows up) and its topic."""
+
+    texts: tuple[str, ...]  # the question, and it with the previous question when it names no test
+    topic: str | None
+    confident: bool
+    bare: str = ""  # the question without the tests it names, for matching words
+    own: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per test, the others left out
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A message understood: what it asks, the tests it names, and the tests it is about."""
+
+    text: str  # short forms written out
+    question: _Question
+    named: tuple[str, ...]
+    procedures: tuple[str, ...]
+    about_tests: bool  # compares tests or points at one ("the first one")
+
+
+def topic_of(intent: str | None) -> str | None:
+    """ask_preparation -> preparation, for the question-kind intents; None otherwise."""
+    if intent and intent.startswith(QUESTION_PREFIX) and intent[len(QUESTION_PREFIX) :] in TOPICS:
+        return intent[len(QUESTION_PREFIX) :]
+    return None
+
+
+def knowledge_words(kb: KnowledgeBase) -> frozenset[str]:
+    """Every word the knowledge base itself uses in facts and titles (British spellings included)."""
+    texts = [unit.text for unit in fact_units(kb)] + [g.title for g in kb.general.values()]
+    texts += [p.title for p in kb.procedures.values()]
+    return frozenset(word for text in texts for word in re.findall(r"[a-z]+", text.lower()))
+
+
+class Answerer:
+    @classmethod
+    def build(
+        cls,
+        kb: KnowledgeBase,
+        encoder: Encoder,
+        words: PatientWords,
+        settings: MatchSettings = MatchSettings(),
+        known: dict[str, np.ndarray] | None = None,
+    ) -> Answerer:
+        """An answerer for this knowledge base; `known` holds fact passages already embedded."""
+        finder = ProcedureFinder(kb, encoder.words() | knowledge_words(kb))
+        return cls(kb, FactIndex(kb, encoder, words.content_words, known), finder, words, encoder, settings)
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        index: FactIndex,
+        finder: ProcedureFinder,
+        words: PatientWords,
+        encoder: Encoder,
+        settings: MatchSettings = MatchSettings(),
+    ):
+        self.kb, self.index, self.finder, self.words = kb, index, finder, words
+        self.encoder, self.settings = encoder, settings
+        self._vectors = lru_cache(maxsize=4096)(self._encode)
+
+    def _encode(self, texts: tuple[str, ...]) -> np.ndarray:
+        return self.encoder.encode(list(texts))
+
+    def answer(self, turn: Turn, history: Sequence[Turn] = ()) -> Answer:
+        reading = self._read(turn, history)
+        if turn.intent != DIAGNOSIS_INTENT:
+            return self._respond(turn, reading, history)
+        if asks_for_diagnosis(turn.text) or about_own_case(turn.text):
+            return Answer(DECLINE)  # their own findings, a prognosis or a choice of treatment
+        # Worded like a diagnosis request but about nobody's case ("is it always cancer?"): answer
+        # it if a fact matches closely, else decline all the same.
+        answer = self._respond(Turn(turn.text, None, 0.0, turn.named, turn.answered), reading, history)
+        best = 0.0
+        for section in answer.sections if answer.kind == ANSWERED else ():
+            if section.gap is None and not section.partial:
+                scores = self.similarities(reading.question, section.procedure)
+                best = max([best] + [float(scores[self.index.by_key[u.key]]) for u in section.units])
+        return answer if best >= self.settings.override else Answer(DECLINE)
+
+    def _read(self, turn: Turn, history: Sequence[Turn]) -> _Reading:
+        """What the message asks and which tests it is about, with the conversation so far."""
+        text = self.words.expand(turn.text)
+        mentions = self.finder.find(text)
+        if any(m.how == "hint" for m in mentions) and self._remembered(history, two=False):
+            mentions = []  # "is the gel cold?" is about the test talked about, not a guess from "gel"
+        named = list(dict.fromkeys([m.procedure for m in mentions] + list(turn.named)))[:MAX_PROCEDURES]
+        corrected = self.finder.corrected(text, mentions)
+        topic = topic_of(turn.intent)
+        confident = topic is not None and turn.confidence >= self.settings.confident
+        if self.words.asks_suitability(text):
+            topic, confident = SUITABILITY, True
+        texts = [corrected]
+        bare = self.finder.without_mentions(text, mentions)
+        own: dict[str, tuple[str, ...]] = {}
+        if len(named) > 1:
+            own = {p: (self.finder.corrected(text, mentions, only=p),) for p in named}
+        names_only = bool(named) and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions))
+        if names_only or (named and turn.intent == INFORM_INTENT):
+            previous = self._previous_question(history)
+            own = {}
+            if previous is not None:
+                texts, topic, confident, bare = [previous.texts[0]], previous.topic, previous.confident, previous.bare
+            elif topic is None:
+                texts, topic, confident, bare = ["what is it?"], "what_is", True, ""
+        elif not named:
+            previous = self._previous_question(history)
+            if previous is not None:
+                texts.append(f"{previous.texts[0]} {corrected}")
+        pointed = self.words.points_at(text)
+        comparing = self.words.compares(text) and pointed is None
+        if (comparing or pointed is not None) and topic is None and not named:
+            previous = self._previous_question(history)
+            if previous is not None:  # "which is quicker?" compares what was asked before
+                topic, confident = previous.topic, previous.confident
+        procedures = named or self._remembered(history, two=comparing or pointed is not None)
+        if comparing and len(named) == 1:
+            # "how is it different from a normal ultrasound?": the test talked about, and this one.
+            procedures = [p for p in self._remembered(history, two=False) if p not in named] + named
+        if pointed is not None and not named and len(procedures) == 2:
+            procedures = [procedures[pointed]]
+        return _Reading(
+            text=text,
+            question=_Question(tuple(texts), topic, confident, bare=bare, own=own),
+            named=tuple(named),
+            procedures=tuple(procedures),
+            about_tests=comparing or pointed is not None,
+        )
+
+    def _respond(self, turn: Turn, reading: _Reading, history: Sequence[Turn]) -> Answer:
+        question, text = reading.question, reading.text
+        general_topic = self._general_topic(turn.intent)
+        sure_of_general = general_topic and turn.confidence >= self.settings.confident
+        if sure_of_general and not reading.named and not reading.about_tests:
+            return self._without_a_test(turn, text, question, general_topic)
+        if not reading.procedures:
+            return self._without_a_test(turn, text, question, general_topic)
+        sections = tuple(self._section(p, question) for p in reading.procedures)
+        if not reading.named and not reading.about_tests:
+            # Only the conversation says which test: make sure the message is really about it.
+            best = max(self._best(p, question) for p in reading.procedures)
+            general = self._general_section(question, general_topic)
+            if general is not None and general_topic and self._section_score(general, question) > best:
+                return Answer(ANSWERED, (general,), question.topic)
+            if turn.intent in UNCLEAR_INTENTS and best < self.settings.follow_up:
+                return self._without_a_test(turn, text, question, general_topic)
+        return Answer(ANSWERED, sections, question.topic)
+
+    def similarities(self, question: _Question, procedure: str | None = None) -> np.ndarray:
+        """How well each fact answers the question (asked about `procedure` when one is given)."""
+        texts = list(question.own.get(procedure, question.texts) if procedure else question.texts)
+        if procedure is not None:
+            name = self.kb.procedures[procedure].name
+            texts = [t if name.lower() in t.lower() else f"{name}: {t}" for t in texts]
+        meaning = (self.index.similarities_many(self._vectors(tuple(texts)))).max(axis=0)
+        words = np.max([self.index.word_overlap(t) for t in texts], axis=0)
+        return meaning + self.settings.word_weight * words
+
+    def _section(self, procedure: str, question: _Question) -> Section:
+        s = self.settings
+        scores = self.similarities(question, procedure)
+        own = self.index.indexes(procedure)
+        general = self.index.indexes(None)
+        ranked = sorted(own + general, key=lambda i: -(scores[i] - s.general_penalty * (i in general)))
+        facts = self.kb.procedures[procedure].topics
+        uncovered = question.topic in GAP_QUESTIONS or (question.topic in facts and facts[question.topic] is None)
+        if uncovered and question.confident:
+            # Only facts that match closely and share a meaningful word with the question ("is it
+            # radioactive?": the tracer is a very small amount of a radioactive substance), so a
+            # results question is not answered with the scan's timings.
+            shared = self.index.word_overlap(question.bare)
+            strong = [i for i in ranked if scores[i] >= s.override and shared[i] > 0][: s.best_facts]
+            return Section(procedure, self._units(strong), gap=question.topic)
+        if not ranked or scores[ranked[0]] < s.minimum:
+            return Section(procedure, (), gap="")
+        chosen = self._choose(ranked, scores, question, own)
+        return Section(procedure, self._units(chosen), partial=scores[ranked[0]] < s.sure)
+
+    def _choose(self, ranked: list[int], scores: np.ndarray, question: _Question, own: list[int]) -> list[int]:
+        """With a confident intent, its topic's facts in the knowledge base's order (the first says
+        what matters most), then the best-matching others; otherwise the best-matching facts first."""
+        s = self.settings
+        top = scores[ranked[0]]
+        best = [i for i in ranked if scores[i] >= top - s.margin][: s.best_facts]
+        if not question.confident:
+            return best
+        in_topic = [i for i in own if self.index.units[i].topic == question.topic][: s.topic_facts]
+        return (in_topic + [i for i in best if i not in in_topic])[: s.max_facts]
+
+    def _best(self, procedure: str, question: _Question) -> float:
+        scores = self.similarities(question, procedure)
+        own = self.index.indexes(procedure)
+        return float(scores[own].max()) if own else 0.0
+
+    def _general_section(self, question: _Question, general_topic: str | None) -> Section | None:
+        """General facts (about NETs, not one test) that answer the question, if any do well enough."""
+        s = self.settings
+        scores = self.similarities(question)
+        general = self.index.indexes(None)
+        ranked = sorted(general, key=lambda i: -scores[i])
+        if not ranked or (general_topic is None and scores[ranked[0]] < s.general):
+            return None
+        if general_topic:
+            # A general topic is broad ("what is a NET?"): all its facts, then the best of the others.
+            chosen = [i for i in general if self.index.units[i].topic == general_topic]
+            others = [i for i in ranked if i not in chosen and scores[i] >= scores[ranked[0]] - s.margin]
+            return Section(None, self._units(chosen + others[: max(0, s.max_facts - len(chosen))]))
+        chosen = [i for i in ranked if scores[i] >= scores[ranked[0]] - s.margin][: s.best_facts]
+        return Section(None, self._units(sorted(chosen[: s.max_facts])))
+
+    def _section_score(self, section: Section, question: _Question) -> float:
+        scores = self.similarities(question)
+        return max(float(scores[self.index.by_key[u.key]]) for u in section.units)
+
+    def _without_a_test(self, turn: Turn, text: str, question: _Question, general_topic: str | None) -> Answer:
+        general = self._general_section(question, general_topic)
+        if general is not None:
+            return Answer(ANSWERED, (general,), question.topic)
+        distinct = self._distinct_procedure(question)
+        if distinct is not None and not self.words.means_a_test(text):
+            return Answer(ANSWERED, (self._section(distinct, question),), question.topic)
+        if self.words.means_a_test(text) or (question.topic is not None and self._near_any_fact(question)):
+            return Answer(CLARIFY, topic=question.topic)
+        if turn.intent == OUT_OF_SCOPE_INTENT or question.topic is not None:
+            return Answer(OUT_OF_SCOPE)
+        return Answer(NOT_UNDERSTOOD)
+
+    def _near_any_fact(self, question: _Question) -> bool:
+        """Whether a question that names no test is like any fact at all: "where can I get a covid
+        booster?" (called a question about a test by the classifier) is not."""
+        scores = self.similarities(question)
+        return bool(len(scores)) and float(scores.max()) >= self.settings.minimum
+
+    def _distinct_procedure(self, question: _Question) -> str | None:
+        """The one test whose facts match a question that names none far better than any other's
+        ("what is an isotope?"); None when several fit ("is it painful?")."""
+        scores = self.similarities(question)
+        best: dict[str, float] = {}
+        for number, unit in enumerate(self.index.units):
+            if unit.procedure is not None:
+                best[unit.procedure] = max(best.get(unit.procedure, -1.0), float(scores[number]))
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < self.settings.any_test:
+            return None
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < self.settings.distinct:
+            return None
+        return ranked[0][0]
+
+    def _units(self, numbers: list[int]) -> tuple[FactUnit, ...]:
+        return tuple(self.index.units[i] for i in numbers)
+
+    def _general_topic(self, intent: str | None) -> str | None:
+        if intent and intent.startswith(QUESTION_PREFIX) and intent[len(QUESTION_PREFIX) :] in self.kb.general:
+            return intent[len(QUESTION_PREFIX) :]
+        return None
+
+    def _previous_question(self, history: Sequence[Turn]) -> _Question | None:
+        """The last question asked before, skipping turns that only named a test."""
+        for past in list(history)[::-1][:LOOK_BACK_TURNS]:
+            text = self.words.expand(past.text)
+            mentions = self.finder.find(text)
+            if mentions and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions)):
+                continue
+            topic = topic_of(past.intent)
+            if topic or past.intent in UNCLEAR_INTENTS or self._general_topic(past.intent):
+                confident = topic is not None and past.confidence >= self.settings.confident
+                bare = self.finder.without_mentions(text, mentions)
+                return _Question((self.finder.corrected(text, mentions),), topic, confident, bare=bare)
+        return None
+
+    def _remembered(self, history: Sequence[Turn], two: bool) -> list[str]:
+        """The last test talked about, or the last two when the message compares tests."""
+        seen: list[str] = []
+        for past in list(history)[::-1][:LOOK_BACK_TURNS]:
+            for procedure in reversed(past.answered or past.named):
+                if procedure in self.kb.procedures and procedure not in seen:
+                    seen.append(procedure)
+        return seen[: 2 if two else 1][::-1]

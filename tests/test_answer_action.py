@@ -1,0 +1,104 @@
+"""The answer action against rasa-sdk trackers: the messages it sends and the events it returns."""
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer import ActionAnswerQuestion, past_turns
+from netfaq.replies import ASK_REPHRASE, ASK_WHICH_TEST
+from tests.conftest import make_tracker, procedure_entity, user_event
+
+
+async def run(tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {"responses": {}})
+    return events, dispatcher.messages
+
+
+async def test_a_question_about_a_named_test_gets_cited_facts():
+    tracker = make_tracker(
+        "ask_preparation", [procedure_entity("abdominal_ultrasound")], text="how do I prepare for an ultrasound?"
+    )
+    events, messages = await run(tracker)
+    assert len(messages) == 1 and "stop eating for 6 hours" in messages[0]["text"]
+    assert "Source: Cancer Research UK" in messages[0]["text"]
+    assert events == [
+        SlotSet("procedure", "abdominal_ultrasound"),
+        SlotSet("topic", "preparation"),
+        SlotSet("fallback_count", 0.0),
+        SlotSet("helpline_offered", False),
+    ]
+
+
+async def test_a_test_named_on_its_own_answers_the_last_question_for_it():
+    history = user_event("how long does an echo take?", "ask_duration", "echocardiogram")
+    tracker = make_tracker(
+        "inform", [procedure_entity("abdominal_ultrasound")], text="and an ultrasound?", events=history
+    )
+    events, messages = await run(tracker)
+    assert "45 minutes" in messages[0]["text"] and "half an hour" not in messages[0]["text"]
+    assert SlotSet("procedure", "abdominal_ultrasound") in events
+
+
+async def test_no_test_known_asks_which_with_a_button_each_then_answers(kb):
+    events, messages = await run(make_tracker("ask_pain", text="does it hurt?"))
+    assert messages[0]["text"] == ASK_WHICH_TEST
+    assert len(messages[0]["buttons"]) == len(kb.procedures)
+    assert {"title": "Echocardiogram (echo)", "payload": '/inform{"procedure":"echocardiogram"}'} in messages[0][
+        "buttons"
+    ]
+    assert events == [SlotSet("topic", "pain")]
+
+    pressed = make_tracker(
+        "inform",
+        [procedure_entity("echocardiogram")],
+        text='/inform{"procedure":"echocardiogram"}',
+        events=user_event("does it hurt?", "ask_pain"),
+    )
+    events, messages = await run(pressed)
+    assert "An echo is painless." in messages[0]["text"]
+
+
+async def test_off_topic_gets_the_domain_response():
+    events, messages = await run(make_tracker("out_of_scope", text="how long does a flight to spain take"))
+    assert messages[0]["text"].startswith("Sorry, I can only help with questions about imaging") and events == []
+
+
+async def test_a_diagnosis_request_is_declined():
+    events, messages = await run(make_tracker("request_diagnosis", text="my CT report says a lesion, is it cancer?"))
+    assert "can't give a diagnosis" in messages[0]["text"] and "0808 800 4040" in messages[0]["text"]
+    assert events == []
+
+
+async def test_not_understood_twice_offers_the_helpline():
+    events, messages = await run(make_tracker("nlu_fallback", text="blorp zzz"))
+    assert messages[0]["text"] == ASK_REPHRASE and events == [SlotSet("fallback_count", 1.0)]
+    events, messages = await run(make_tracker("nlu_fallback", text="blorp zzz", slots={"fallback_count": 1.0}))
+    assert "0808 800 4040" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert events == [SlotSet("fallback_count", 2.0), SlotSet("helpline_offered", True)]
+
+
+async def test_words_that_put_off_help_are_answered_as_the_classifier_guessed():
+    tracker = make_tracker(
+        "defer_help",
+        text="it's probably nothing but when do I get my MIBG results?",
+        intent_ranking=[{"name": "defer_help", "confidence": 1.0}, {"name": "ask_results", "confidence": 0.8}],
+    )
+    events, messages = await run(tracker)
+    assert "our sources don't say when the results of an MIBG scan come" in messages[0]["text"]
+    assert SlotSet("topic", "results") in events
+
+
+async def test_a_remembered_test_is_used_when_the_conversation_has_no_earlier_messages():
+    tracker = make_tracker("ask_results", text="when do I get the results?", slots={"procedure": "liver_ultrasound"})
+    events, messages = await run(tracker)
+    assert "within 1 or 2 weeks" in messages[0]["text"]
+
+
+def test_past_turns_carry_the_tests_each_reply_was_about(kb):
+    history = user_event(
+        "how long do an echo and an ultrasound take?", "ask_duration", "echocardiogram", "abdominal_ultrasound"
+    )
+    turns = past_turns(make_tracker("ask_duration", text="which is quicker?", events=history), kb)
+    assert len(turns) == 1
+    assert turns[0].answered == ("echocardiogram", "abdominal_ultrasound") and turns[0].intent == "ask_duration"

@@ -1,0 +1,138 @@
+"""Choosing the answer by matching the question to the facts themselves (no Rasa, no tracker)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from netfaq.answering import (
+    ANSWERED,
+    CLARIFY,
+    DECLINE,
+    NOT_UNDERSTOOD,
+    OUT_OF_SCOPE,
+    Answerer,
+    Turn,
+)
+from netfaq.embedding import default_encoder
+from netfaq.knowledge import load_knowledge
+from netfaq.patient_words import default_patient_words
+
+
+@pytest.fixture(scope="module")
+def answerer(kb) -> Answerer:
+    return Answerer.build(kb, default_encoder(), default_patient_words())
+
+
+def keys(answer, procedure=None):
+    section = next(s for s in answer.sections if s.procedure == procedure)
+    return [unit.key for unit in section.units]
+
+
+def past(text, intent, *procedures, confidence=0.99):
+    return Turn(text, intent, confidence, answered=procedures)
+
+
+def test_a_fact_filed_under_another_topic_still_answers(answerer):
+    # Classed as a risks question, and the sources give no risks for an octreotide scan, but they
+    # do say the tracer is a very small amount of a radioactive substance.
+    answer = answerer.answer(Turn("is the octreotide scan radioactive?", "ask_risks", 0.95))
+    section = answer.sections[0]
+    assert answer.kind == ANSWERED and section.gap == "risks"
+    assert "octreotide_scan/during/1" in keys(answer, "octreotide_scan")
+
+    department = answerer.answer(Turn("which department is the ultrasound in?", "ask_arrival", 0.9))
+    assert "abdominal_ultrasound/what_is/3" in keys(department, "abdominal_ultrasound")
+
+
+def test_typos_and_text_speak(answerer):
+    answer = answerer.answer(Turn("wot do i wear 4 my ultrasond", "ask_arrival", 0.9))
+    assert "abdominal_ultrasound/arrival/1" in keys(answer, "abdominal_ultrasound")
+
+
+def test_a_message_that_only_names_a_test_asks_the_last_question_again(answerer):
+    history = [past("how long does an ultrasound take?", "ask_duration", "abdominal_ultrasound")]
+    answer = answerer.answer(Turn("and for the echo?", "inform", 0.9, named=("echocardiogram",)), history)
+    assert answer.procedures == ("echocardiogram",)
+    assert keys(answer, "echocardiogram")[0] == "echocardiogram/duration/1"
+
+
+def test_a_pronoun_follow_up_is_about_the_last_test(answerer):
+    history = [past("what is an echo?", "ask_what_is", "echocardiogram")]
+    answer = answerer.answer(Turn("does it hurt?", "ask_pain", 0.99), history)
+    assert keys(answer, "echocardiogram") == ["echocardiogram/pain/1"]
+
+
+def test_comparing_the_last_two_tests(answerer):
+    history = [
+        past("how long does an echo take?", "ask_duration", "echocardiogram"),
+        past("and an ultrasound?", "inform", "abdominal_ultrasound"),
+    ]
+    answer = answerer.answer(Turn("which one takes longer?", "ask_duration", 0.8), history)
+    assert answer.procedures == ("echocardiogram", "abdominal_ultrasound")
+    assert "echocardiogram/duration/1" in keys(answer, "echocardiogram")
+    assert "abdominal_ultrasound/duration/1" in keys(answer, "abdominal_ultrasound")
+
+    first = answerer.answer(Turn("do I need to fast for the first one?", "ask_preparation", 0.9), history)
+    assert first.procedures == ("echocardiogram",) and first.sections[0].gap == "preparation"
+
+
+def test_no_test_known_asks_which(answerer):
+    assert answerer.answer(Turn("does it hurt?", "ask_pain", 0.99)).kind == CLARIFY
+    assert answerer.answer(Turn("I've got a scan coming up, what do I do?", "nlu_fallback", 0.4)).kind == CLARIFY
+
+
+def test_off_topic_and_not_understood(answerer):
+    assert answerer.answer(Turn("how long does a flight to spain take", "out_of_scope", 0.9)).kind == OUT_OF_SCOPE
+    assert answerer.answer(Turn("blorp zzz", "nlu_fallback", 0.3)).kind == NOT_UNDERSTOOD
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my CT report says a 2cm lesion on my liver, is it cancer?", "what are my chances?", "will my dad survive?"],
+)
+def test_diagnosis_and_prognosis_are_declined(answerer, text):
+    assert answerer.answer(Turn(text, "request_diagnosis", 0.9)).kind == DECLINE
+
+
+def test_a_general_question_worded_like_a_diagnosis_request_is_answered(answerer):
+    answer = answerer.answer(
+        Turn("is it always cancer", "request_diagnosis", 0.86), [past("what is a NET", "ask_about_nets")]
+    )
+    assert answer.kind == ANSWERED and "general/about_nets/2" in keys(answer)
+
+
+def test_whether_someone_can_have_a_test_is_not_in_the_sources(answerer):
+    answer = answerer.answer(
+        Turn("My father had a seizure years ago. Can he still have the MIBG scan?", "ask_why", 0.5)
+    )
+    assert answer.sections[0].gap == "suitability"
+
+
+def test_a_gap_gives_no_facts_from_other_topics_unless_they_match_closely(answerer):
+    answer = answerer.answer(Turn("when will I get my MIBG results?", "ask_results", 0.99))
+    assert answer.sections[0].gap == "results" and answer.sections[0].units == ()
+
+
+def test_a_general_topic_gives_all_its_facts(answerer, kb):
+    answer = answerer.answer(Turn("what are NETs?", "ask_about_nets", 0.99))
+    assert keys(answer) == [f"general/about_nets/{n}" for n in range(1, len(kb.general["about_nets"].facts) + 1)]
+
+
+def test_a_question_the_facts_do_not_answer_is_said_to_be_so(answerer):
+    section = answerer.answer(Turn("how much does a PET scan cost?", "ask_what_is", 0.5)).sections[0]
+    assert section.partial or section.gap is not None
+
+
+def test_a_new_fact_is_answerable_without_retraining(kb_copy, answerer):
+    mri = kb_copy / "procedures" / "mri_scan.yml"
+    data = yaml.safe_load(mri.read_text(encoding="utf-8"))
+    data["procedure"]["topics"]["duration"] = [
+        {"text": "A made-up test fact: an MRI scan takes a quarter of an hour.", "source": "pubmed_imaging_review"}
+    ]
+    mri.write_text(yaml.safe_dump(data), encoding="utf-8")
+    changed = load_knowledge(kb_copy)
+    rebuilt = Answerer.build(changed, default_encoder(), default_patient_words(), known=answerer.index.embedded)
+    answer = rebuilt.answer(Turn("how long does an MRI take?", "ask_duration", 0.99))
+    assert keys(answer, "mri_scan")[0] == "mri_scan/duration/1"  # the best match first
+    assert len(set(rebuilt.index.embedded) - set(answerer.index.embedded)) == 1  # only the new passage

@@ -1,0 +1,82 @@
+"""How patients write: short forms, follow-ups that only name a test, comparisons, pointers."""
+
+import pytest
+
+from netfaq.patient_words import default_patient_words, load_patient_words, word_stem
+
+
+@pytest.fixture(scope="module")
+def words():
+    return default_patient_words()
+
+
+def test_short_forms_are_written_out_but_names_with_slashes_are_kept(words):
+    assert words.expand("hw long b4 my scn 2moro?") == "how long before my scan tomorrow?"
+    assert words.expand("its an u/s, r u sure") == "its an u/s, are you sure"
+    assert words.expand("my ga-68 scan") == "my ga-68 scan"
+
+
+@pytest.mark.parametrize(
+    ("text", "only_filler"),
+    [
+        ("and for the ?", True),
+        ("what about the", True),
+        ("and a normal one then?", True),
+        ("how long does take", False),
+    ],
+)
+def test_only_follow_up_words(words, text, only_filler):
+    assert words.only_follow_up_words(text) is only_filler
+
+
+@pytest.mark.parametrize(
+    ("text", "compares"),
+    [
+        ("which one takes longer?", True),
+        ("which is quicker", True),
+        ("what's the difference", True),
+        ("how long", False),
+    ],
+)
+def test_comparing(words, text, compares):
+    assert words.compares(text) is compares
+
+
+def test_pointing_at_one_of_the_last_two_tests(words):
+    assert words.points_at("do I need to fast for the first one?") == -2
+    assert words.points_at("and the other one?") == -2
+    assert words.points_at("what about the second one") == -1
+    assert words.points_at("what about the MRI") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("My father had a seizure years ago. Can he still have the MIBG scan?", True),
+        ("can I have an MRI if I'm claustrophobic", True),
+        ("my scan is at 9, can I still have my breakfast first?", False),
+        ("how long does the scan take", False),
+    ],
+)
+def test_suitability_questions(words, text, asks):
+    assert words.asks_suitability(text) is asks
+
+
+def test_a_test_meant_without_a_name(words):
+    assert words.means_a_test("I've got a scan coming up")
+    assert not words.means_a_test("is it painful")
+
+
+def test_content_words_drop_filler_and_endings(words):
+    assert words.content_words("How long are the scans taking?") == ["long", "scan", "tak"]
+    assert word_stem("injected") == "inject" and word_stem("bodies") == "body" and word_stem("glass") == "glass"
+
+
+def test_a_bad_pattern_names_the_file_and_list(tmp_path):
+    bad = tmp_path / "words.yml"
+    bad.write_text(
+        "short_forms: {}\nfollow_up_words: []\ncomparing: ['(']\nunnamed_test: []\nstop_words: []\n"
+        "suitability: []\nearlier_test: []\nlater_test: []\n"
+    )
+    with pytest.raises(ValueError, match=r"words.yml: comparing: bad pattern"):
+        load_patient_words(bad)
