@@ -28,9 +28,11 @@ from netfaq.replies import (
 from netfaq.replies import (
     OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT,
 )
+from netfaq.safety import default_rules
 
 OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
 PROCEDURE_ENTITY = "procedure"
+REMINDER_TURNS = 3  # messages after a self-harm disclosure that also get its reminder
 
 
 def which_test_buttons(kb: KnowledgeBase) -> List[Dict[str, str]]:
@@ -81,6 +83,17 @@ def past_turns(tracker: Tracker, kb: KnowledgeBase) -> List[Turn]:
     return past
 
 
+def safety_reminder(tracker: Tracker) -> str | None:
+    """The reminder of an emergency kind disclosed in one of the last few messages (self-harm)."""
+    rules = default_rules()
+    user_messages = [e for e in tracker.events if e.get("event") == "user"]
+    for event in reversed(user_messages[:-1][-REMINDER_TURNS:]):
+        category = ((event.get("parse_data") or {}).get("safety_override") or {}).get("category")
+        if category in rules.reminders:
+            return rules.reminders[category]
+    return None
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -90,7 +103,11 @@ class ActionAnswerQuestion(Action):
         kb = current.kb
         answer = current.answer(latest_turn(tracker, kb), past_turns(tracker, kb))
         if answer.kind == ANSWERED:
-            return self._answered(dispatcher, kb, answer)
+            events = self._answered(dispatcher, kb, answer)
+            reminder = safety_reminder(tracker)
+            if reminder:
+                dispatcher.utter_message(text=reminder)
+            return events
         if answer.kind == CLARIFY:
             dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
             return [SlotSet("topic", answer.topic)]

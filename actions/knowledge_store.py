@@ -9,18 +9,21 @@ as soon as its file is saved, without retraining.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from netfaq.answering import Answerer
+from netfaq.answering import Answerer, settings_from
 from netfaq.embedding import default_encoder
 from netfaq.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge
 from netfaq.paths import KNOWLEDGE_DIR
 from netfaq.patient_words import default_patient_words
 
 logger = logging.getLogger(__name__)
+# Changes to the answerer's MatchSettings, e.g. "word_weight=0.2": for comparing options only.
+MATCH_SETTINGS_VARIABLE = "NETFAQ_MATCH_SETTINGS"
 
 
 class KnowledgeStore:
@@ -56,7 +59,8 @@ class KnowledgeStore:
             with self._lock:
                 if self._answerer is None or self._answerer.kb is not kb:
                     known = self._answerer.index.embedded if self._answerer else None
-                    self._answerer = Answerer.build(kb, default_encoder(), default_patient_words(), known=known)
+                    settings = settings_from(os.environ.get(MATCH_SETTINGS_VARIABLE, ""))
+                    self._answerer = Answerer.build(kb, default_encoder(), default_patient_words(), settings, known)
                 answerer = self._answerer
         return answerer
 

@@ -264,10 +264,50 @@ def describe_shared(summary: dict[str, Any]) -> str:
     )
 
 
+# The ways of matching a question to the facts compared by --compare (actions/knowledge_store.py
+# reads the settings from NETFAQ_MATCH_SETTINGS); the thresholds were chosen for the first.
+MATCHING_OPTIONS = {
+    "meaning (sentence embeddings)": "",
+    "words (lexical overlap)": "meaning_weight=0,word_weight=1",
+    "meaning + words": "word_weight=0.2",
+}
+
+
+def compare_matching(names: list[str]) -> list[dict[str, Any]]:
+    """Each way of matching, on every set and the shared eval, with its own servers."""
+    from bench.serving import our_servers
+
+    rows = []
+    for option, spec in MATCHING_OPTIONS.items():
+        with our_servers(action_env={"NETFAQ_MATCH_SETTINGS": spec}) as url:
+            sets = [run_set(name, rest_sender(url)).summary() for name in names]
+            shared = run_shared_eval(url)
+        rows.append({"option": option, "settings": spec, "sets": sets, "shared_eval": shared})
+    return rows
+
+
+def describe_comparison(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| matching | " + " | ".join(s["set"] for s in rows[0]["sets"]) + " | shared eval |",
+        "|---" * (len(rows[0]["sets"]) + 2) + "|",
+    ]
+    for row in rows:
+        cells = [f"{s['questions']['share']:.1%} q, {s['conversations']['share']:.1%} c" for s in row["sets"]]
+        shared = row["shared_eval"]
+        if shared:
+            (qr, qn), (cr, cn) = shared["questions"], shared["conversations"]
+            cells.append(f"{qr / max(qn, 1):.1%} q, {cr / max(cn, 1):.1%} c")
+        else:
+            cells.append("–")
+        lines.append(f"| {row['option']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 EPILOG = """examples:
   .venv/bin/python -m bench.answers --url http://127.0.0.1:5005            # blind + dev + shared eval
   .venv/bin/python -m bench.answers --url http://127.0.0.1:5005 --sets dev --failures
   .venv/bin/python -m bench.answers --sets blind --json reports/answers.json   # starts its own servers
+  .venv/bin/python -m bench.answers --compare     # embeddings vs word overlap vs both, each on its own servers
 """
 
 
@@ -283,7 +323,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/eval even when present")
     parser.add_argument("--failures", action="store_true", help="print every failure")
     parser.add_argument("--json", type=Path, help="write the figures and failures here")
+    parser.add_argument("--compare", action="store_true", help="compare the ways of matching (starts servers for each)")
     args = parser.parse_args(argv)
+    if args.compare:
+        rows = compare_matching(args.sets)
+        print(describe_comparison(rows))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+        return 0
 
     from bench.serving import our_servers  # starts the real action server and Rasa server
 

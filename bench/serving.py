@@ -147,10 +147,10 @@ def group_rss_mb(group: int) -> float:
     return total / 2**20
 
 
-def start_ours(model: Path, log_dir: Path, database: Path) -> Servers:
+def start_ours(model: Path, log_dir: Path, database: Path, action_env: dict[str, str] | None = None) -> Servers:
     """Our action server and Rasa server on free loopback ports, conversations stored in `database`."""
     action_port, rasa_port = free_port(), free_port()
-    actions = start_action_server(action_port, log_dir)
+    actions = start_action_server(action_port, log_dir, action_env)
     env = {"NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(database)}
     try:
         rasa = start_rasa_server(rasa_port, action_port, model, log_dir, env=env)
@@ -161,7 +161,7 @@ def start_ours(model: Path, log_dir: Path, database: Path) -> Servers:
 
 
 @contextmanager
-def our_servers(url: str | None = None) -> Iterator[str]:
+def our_servers(url: str | None = None, action_env: dict[str, str] | None = None) -> Iterator[str]:
     """`url` itself, or our servers started with the latest model (stopped afterwards)."""
     if url:
         yield url
@@ -170,7 +170,7 @@ def our_servers(url: str | None = None) -> Iterator[str]:
     if model is None:
         raise SystemExit("no trained model in models/: run `make train` first")
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as folder:
-        servers = start_ours(model, Path(folder), Path(folder) / "conversations.db")
+        servers = start_ours(model, Path(folder), Path(folder) / "conversations.db", action_env)
         try:
             wait_until_up(f"http://127.0.0.1:{servers.action_port}/health", servers.actions)
             wait_until_up(f"{servers.url}/", servers.rasa)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -49,12 +49,17 @@ LOOK_BACK_TURNS = 6
 class MatchSettings:
     """How facts are scored (cosine similarity of sentence embeddings plus shared words) and chosen."""
 
-    word_weight: float = 0.0  # times the share of the question's words found in the fact
+    # A fact's score: meaning_weight x cosine similarity of sentence embeddings + word_weight x the
+    # share of the question's words found in it. Measured on the answer sets (bench/answers.py
+    # --compare): meaning alone won, so words count only to confirm facts added to a gap answer.
+    meaning_weight: float = 1.0
+    word_weight: float = 0.0
     best_facts: int = 3  # the best-matching facts, whatever their topic
     topic_facts: int = 4  # the facts of the intent's topic, when the intent is confident
     max_facts: int = 5
     confident: float = 0.6  # intent confidence from which its topic's facts are always given
     margin: float = 0.12  # further best-matching facts must be within this of the best one
+    shared_words: float = 0.5  # share of the question's words a fact within twice the margin must have
     general_penalty: float = 0.05  # general facts in a test's answer must beat its own by this
     minimum: float = 0.30  # below this nothing answers the question
     sure: float = 0.65  # below this the closest facts are given with a note that they may not answer it
@@ -63,6 +68,18 @@ class MatchSettings:
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
     distinct: float = 0.10  # ... if no other test's facts come within this
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
+
+
+def settings_from(spec: str) -> MatchSettings:
+    """MatchSettings with some values changed: "word_weight=0.2,meaning_weight=0" (for comparing options)."""
+    changes = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        if name not in MatchSettings.__dataclass_fields__:
+            raise ValueError(f"unknown match setting {name!r}; known: {', '.join(MatchSettings.__dataclass_fields__)}")
+        kind = type(getattr(MatchSettings(), name))
+        changes[name] = kind(float(value)) if kind is int else kind(value)
+    return replace(MatchSettings(), **changes)
 
 
 @dataclass(frozen=True)
@@ -172,6 +189,8 @@ class Answerer:
         # Worded like a diagnosis request but about nobody's case ("is it always cancer?"): answer
         # it if a fact matches closely, else decline all the same.
         answer = self._respond(Turn(turn.text, None, 0.0, turn.named, turn.answered), reading, history)
+        if reading.about_tests and len(reading.procedures) == 2:
+            return answer  # "which of the two is more accurate?" compares tests; it reads no one's results
         best = 0.0
         for section in answer.sections if answer.kind == ANSWERED else ():
             if section.gap is None and not section.partial:
@@ -197,7 +216,10 @@ class Answerer:
         if len(named) > 1:
             own = {p: (self.finder.corrected(text, mentions, only=p),) for p in named}
         names_only = bool(named) and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions))
-        if names_only or (named and turn.intent == INFORM_INTENT):
+        # A test named or described right after "which test?" (a question that no test answered)
+        # answers it: "the one where they put the cold jelly on your belly".
+        answers_which = bool(named) and topic is None and self._asked_which_test(history)
+        if names_only or answers_which or (named and turn.intent == INFORM_INTENT):
             previous = self._previous_question(history)
             own = {}
             if previous is not None:
@@ -210,16 +232,24 @@ class Answerer:
                 texts.append(f"{previous.texts[0]} {corrected}")
         pointed = self.words.points_at(text)
         comparing = self.words.compares(text) and pointed is None
-        if (comparing or pointed is not None) and topic is None and not named:
+        if comparing and self.words.compared_topic(text):
+            topic, confident = self.words.compared_topic(text), True  # "which is quicker?": duration
+        elif (comparing or pointed is not None) and topic is None and not named:
             previous = self._previous_question(history)
-            if previous is not None:  # "which is quicker?" compares what was asked before
+            if previous is not None:  # "which of them hurts?" after a question: what was asked before
                 topic, confident = previous.topic, previous.confident
         procedures = named or self._remembered(history, two=comparing or pointed is not None)
+        if pointed is not None and not named and len(procedures) == 2:
+            # The pair in the order the tests came up; "the other one" is not the one just answered.
+            last = self._remembered(history, two=False)
+            procedures = (
+                [p for p in procedures if p not in last]
+                if pointed == "other"
+                else [procedures[0 if pointed == "first" else 1]]
+            )
         if comparing and len(named) == 1:
             # "how is it different from a normal ultrasound?": the test talked about, and this one.
             procedures = [p for p in self._remembered(history, two=False) if p not in named] + named
-        if pointed is not None and not named and len(procedures) == 2:
-            procedures = [procedures[pointed]]
         return _Reading(
             text=text,
             question=_Question(tuple(texts), topic, confident, bare=bare, own=own),
@@ -231,17 +261,21 @@ class Answerer:
     def _respond(self, turn: Turn, reading: _Reading, history: Sequence[Turn]) -> Answer:
         question, text = reading.question, reading.text
         general_topic = self._general_topic(turn.intent)
-        sure_of_general = general_topic and turn.confidence >= self.settings.confident
-        if sure_of_general and not reading.named and not reading.about_tests:
-            return self._without_a_test(turn, text, question, general_topic)
         if not reading.procedures:
             return self._without_a_test(turn, text, question, general_topic)
         sections = tuple(self._section(p, question) for p in reading.procedures)
         if not reading.named and not reading.about_tests:
-            # Only the conversation says which test: make sure the message is really about it.
+            # Only the conversation says which test: make sure the message is really about it, and
+            # not a general question ("does everyone have the same tests?") asked along the way.
             best = max(self._best(p, question) for p in reading.procedures)
             general = self._general_section(question, general_topic)
-            if general is not None and general_topic and self._section_score(general, question) > best:
+            # A confident general intent ("I'm so anxious waiting") wins unless the test's facts
+            # match clearly better; otherwise general facts must match clearly better.
+            lean = -1 if general_topic and turn.confidence >= self.settings.confident else 1
+            if (
+                general is not None
+                and self._section_score(general, question) > best + lean * self.settings.general_penalty
+            ):
                 return Answer(ANSWERED, (general,), question.topic)
             if turn.intent in UNCLEAR_INTENTS and best < self.settings.follow_up:
                 return self._without_a_test(turn, text, question, general_topic)
@@ -253,9 +287,13 @@ class Answerer:
         if procedure is not None:
             name = self.kb.procedures[procedure].name
             texts = [t if name.lower() in t.lower() else f"{name}: {t}" for t in texts]
-        meaning = (self.index.similarities_many(self._vectors(tuple(texts)))).max(axis=0)
-        words = np.max([self.index.word_overlap(t) for t in texts], axis=0)
-        return meaning + self.settings.word_weight * words
+        s = self.settings
+        score = np.zeros(len(self.index.units), dtype=np.float32)
+        if s.meaning_weight:
+            score += s.meaning_weight * self.index.similarities_many(self._vectors(tuple(texts))).max(axis=0)
+        if s.word_weight:
+            score += s.word_weight * np.max([self.index.word_overlap(t) for t in texts], axis=0)
+        return score
 
     def _section(self, procedure: str, question: _Question) -> Section:
         s = self.settings
@@ -283,6 +321,12 @@ class Answerer:
         s = self.settings
         top = scores[ranked[0]]
         best = [i for i in ranked if scores[i] >= top - s.margin][: s.best_facts]
+        # A fact that shares most of the question's rarer words ("what kind of camera?": "a gamma
+        # camera") is given too when it is not far behind.
+        shared = self.index.word_overlap(question.bare)
+        best += [
+            i for i in ranked if i not in best and shared[i] >= s.shared_words and scores[i] >= top - 2 * s.margin
+        ][:1]
         if not question.confident:
             return best
         in_topic = [i for i in own if self.index.units[i].topic == question.topic][: s.topic_facts]
@@ -303,9 +347,15 @@ class Answerer:
             return None
         if general_topic:
             # A general topic is broad ("what is a NET?"): all its facts, then the best of the others.
+            # The best-matching fact comes first when it is filed under another general topic and
+            # matches clearly better than the topic's own.
             chosen = [i for i in general if self.index.units[i].topic == general_topic]
             others = [i for i in ranked if i not in chosen and scores[i] >= scores[ranked[0]] - s.margin]
-            return Section(None, self._units(chosen + others[: max(0, s.max_facts - len(chosen))]))
+            best_in_topic = max((scores[i] for i in chosen), default=-1.0)
+            leads = others and others[0] == ranked[0] and scores[ranked[0]] - best_in_topic >= s.margin
+            lead = others[:1] if leads else []
+            room = max(0, s.max_facts - len(chosen) - len(lead))
+            return Section(None, self._units(lead + chosen + others[len(lead) : len(lead) + room]))
         chosen = [i for i in ranked if scores[i] >= scores[ranked[0]] - s.margin][: s.best_facts]
         return Section(None, self._units(sorted(chosen[: s.max_facts])))
 
@@ -315,7 +365,8 @@ class Answerer:
 
     def _without_a_test(self, turn: Turn, text: str, question: _Question, general_topic: str | None) -> Answer:
         general = self._general_section(question, general_topic)
-        if general is not None:
+        vague = self.words.means_a_test(text) and question.topic is None and not self._general_match(question)
+        if general is not None and not vague:
             return Answer(ANSWERED, (general,), question.topic)
         distinct = self._distinct_procedure(question)
         if distinct is not None and not self.words.means_a_test(text):
@@ -325,6 +376,12 @@ class Answerer:
         if turn.intent == OUT_OF_SCOPE_INTENT or question.topic is not None:
             return Answer(OUT_OF_SCOPE)
         return Answer(NOT_UNDERSTOOD)
+
+    def _general_match(self, question: _Question) -> bool:
+        """Whether a general fact matches the question well, whatever the intent said."""
+        scores = self.similarities(question)
+        general = self.index.indexes(None)
+        return bool(general) and float(scores[general].max()) >= self.settings.general
 
     def _near_any_fact(self, question: _Question) -> bool:
         """Whether a question that names no test is like any fact at all: "where can I get a covid
@@ -369,11 +426,23 @@ class Answerer:
                 return _Question((self.finder.corrected(text, mentions),), topic, confident, bare=bare)
         return None
 
+    def _asked_which_test(self, history: Sequence[Turn]) -> bool:
+        """Whether the last message was a question about a test that no test was known for."""
+        if not history:
+            return False
+        last = history[-1]
+        asked = topic_of(last.intent) or last.intent in UNCLEAR_INTENTS or self._general_topic(last.intent)
+        return not last.answered and not last.named and bool(asked)
+
     def _remembered(self, history: Sequence[Turn], two: bool) -> list[str]:
-        """The last test talked about, or the last two when the message compares tests."""
+        """The last test talked about, or the last two in the order they first came up."""
+        recent = list(history)[-LOOK_BACK_TURNS:]
         seen: list[str] = []
-        for past in list(history)[::-1][:LOOK_BACK_TURNS]:
+        for past in recent[::-1]:
             for procedure in reversed(past.answered or past.named):
                 if procedure in self.kb.procedures and procedure not in seen:
                     seen.append(procedure)
-        return seen[: 2 if two else 1][::-1]
+        if not two:
+            return seen[:1]
+        first_mention = [p for past in recent for p in (*past.named, *past.answered)]
+        return sorted(seen[:2], key=first_mention.index)

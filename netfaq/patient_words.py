@@ -24,8 +24,8 @@ class PatientWords:
     unnamed_test: tuple[re.Pattern[str], ...]
     stop_words: frozenset[str]
     suitability: tuple[re.Pattern[str], ...]
-    earlier_test: tuple[re.Pattern[str], ...]
-    later_test: tuple[re.Pattern[str], ...]
+    pointing: dict[str, tuple[re.Pattern[str], ...]]  # "first", "second", "other"
+    comparing_topics: dict[str, re.Pattern[str]]
     same_meaning: dict[str, str]  # word stem -> the stem of the first word of its group
 
     def expand(self, text: str) -> str:
@@ -46,6 +46,11 @@ class PatientWords:
                 found.append(self.same_meaning.get(stem, stem))
         return found
 
+    def compared_topic(self, text: str) -> str | None:
+        """What a comparison is about, when its words say ("which is quicker?": duration)."""
+        lowered = text.lower()
+        return next((topic for topic, pattern in self.comparing_topics.items() if pattern.search(lowered)), None)
+
     def compares(self, text: str) -> bool:
         lowered = text.lower()
         return any(pattern.search(lowered) for pattern in self.comparing)
@@ -55,13 +60,12 @@ class PatientWords:
         lowered = " ".join(text.lower().replace("'", "").split())
         return any(pattern.search(lowered) for pattern in self.suitability)
 
-    def points_at(self, text: str) -> int | None:
-        """-2 for "the first one" (the earlier of the last two tests), -1 for "the second one", else None."""
+    def points_at(self, text: str) -> str | None:
+        """ "first", "second" or "other" (of the last two tests talked about), or None."""
         lowered = text.lower()
-        if any(pattern.search(lowered) for pattern in self.earlier_test):
-            return -2
-        if any(pattern.search(lowered) for pattern in self.later_test):
-            return -1
+        for which, patterns in self.pointing.items():
+            if any(pattern.search(lowered) for pattern in patterns):
+                return which
         return None
 
     def means_a_test(self, text: str) -> bool:
@@ -85,8 +89,10 @@ def load_patient_words(path: Path = PATIENT_WORDS_FILE) -> PatientWords:
         unnamed_test=compile_all("unnamed_test"),
         stop_words=frozenset(str(w).lower() for w in raw["stop_words"]),
         suitability=compile_all("suitability"),
-        earlier_test=compile_all("earlier_test"),
-        later_test=compile_all("later_test"),
+        comparing_topics={topic: re.compile(pattern) for topic, pattern in raw["comparing_topics"].items()},
+        pointing={
+            which: tuple(re.compile(pattern) for pattern in patterns) for which, patterns in raw["pointing"].items()
+        },
         same_meaning={
             word_stem(str(word).lower()): word_stem(str(group[0]).lower())
             for group in raw["same_meaning"]

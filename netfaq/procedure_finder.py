@@ -17,7 +17,7 @@ from netfaq.knowledge import KnowledgeBase, alias_variants
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*\.?")
 _DOTTED = re.compile(r"^(?:[a-z]\.){2,}[a-z]?\.?$")  # "m.r.i.", "c.t.": read as "mri", "ct"
 # The shortest word that may be read as a misspelling of a test's name.
-MIN_CORRECTED_LENGTH = 5
+MIN_CORRECTED_LENGTH = 4
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,12 @@ def source_line(kb: KnowledgeBase, source_ids: Iterable[str], today: date) -> st
     return f"{label}: " + "; ".join(described) + "."
 
 
+def helpline_source_line(kb: KnowledgeBase, today: date) -> str:
+    """Where the helpline's number and hours come from, apart from the facts' sources."""
+    described = [describe_source(kb.sources[s], today) for s in kb.helpline.sources]
+    return "Helpline details from: " + "; ".join(described) + "."
+
+
 def _cited(facts: Iterable[Fact]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for fact in facts for s in fact.sources))
 
@@ -79,10 +85,11 @@ def section_text(kb: KnowledgeBase, section: Section, today: date) -> str:
         topics = {unit.topic for unit in section.units}
         title = kb.general[next(iter(topics))].title if len(topics) == 1 else "About NETs"
         body = _bullets(facts)
+        lines = [title, body, source_line(kb, cited, today)]
         if any(kb.general[topic].offer_helpline for topic in topics):
-            body += f"\n\u2022 You can also call {helpline}."
-            cited += tuple(kb.helpline.sources)
-        return f"{title}\n{body}\n{source_line(kb, cited, today)}"
+            lines[1] += f"\n\u2022 You can also call {helpline}."
+            lines.append(helpline_source_line(kb, today))
+        return "\n".join(lines)
     test = kb.procedures[section.procedure].name_with_article
     if section.gap is not None:
         wording = TOPIC_GAPS.get(section.gap) or GAP_QUESTIONS.get(section.gap) or "that about {test}"
@@ -91,15 +98,15 @@ def section_text(kb: KnowledgeBase, section: Section, today: date) -> str:
             f"Please check your appointment letter or ask your care team. You can also call {helpline}."
         )
         if facts:
-            text += f"\nWhat our sources do say about {test}:\n{_bullets(facts)}"
-        return f"{text}\n{source_line(kb, cited + tuple(kb.helpline.sources), today)}"
+            text += f"\nWhat our sources do say about {test}:\n{_bullets(facts)}\n{source_line(kb, cited, today)}"
+        return f"{text}\n{helpline_source_line(kb, today)}"
     if section.partial:
         text = (
             f"I'm not sure our sources answer exactly that. This is what they say about {test} that comes "
             f"closest:\n{_bullets(facts)}\nIf that doesn't answer your question, please check your appointment "
             f"letter or ask your care team, or call {helpline}."
         )
-        return f"{text}\n{source_line(kb, cited + tuple(kb.helpline.sources), today)}"
+        return f"{text}\n{source_line(kb, cited, today)}\n{helpline_source_line(kb, today)}"
     topics = {unit.topic for unit in section.units}
     heading = f": {TOPIC_HEADINGS[topics.pop()].lower()}" if len(topics) == 1 and section.units[0].procedure else ""
     return f"{kb.procedures[section.procedure].title}{heading}\n{_bullets(facts)}\n{source_line(kb, cited, today)}"
@@ -128,8 +135,8 @@ def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date, serv
             day = f"on {when:%A}"
         state = (
             f"The lines are closed right now. They open again {day} at {clock(when)}. "
-            "Until then you can contact your specialist nurse or the doctor who arranged your test. "
-            f"{emergency_notice(services)}"
+            "Until then you can contact your specialist nurse or the doctor who arranged your test, or "
+            f"{services['urgent_service']} on {services['urgent_number']} if it can't wait."
         )
     return (
         f"You can talk to {helpline.name} on {helpline.cost} {helpline.phone}, "

@@ -25,11 +25,11 @@ class EmergencyRules:
     categories: dict[str, tuple[re.Pattern[str], ...]]
     levels: dict[str, str]
     replies: dict[str, str]
+    reminders: dict[str, str]  # said with the next answers after this kind of emergency (self-harm)
     general_reply: str
     closing: str
     hypothetical: tuple[re.Pattern[str], ...]
     conditional: tuple[re.Pattern[str], ...]
-    happening_now: tuple[re.Pattern[str], ...]
     past: tuple[re.Pattern[str], ...]
     still_happening: tuple[re.Pattern[str], ...]
     deferral: tuple[re.Pattern[str], ...]
@@ -37,6 +37,8 @@ class EmergencyRules:
     short_forms: dict[str, str]
     negation: tuple[re.Pattern[str], ...]
     fine_after: tuple[re.Pattern[str], ...]
+    figurative: tuple[re.Pattern[str], ...]
+    questions: tuple[re.Pattern[str], ...]
 
     def level(self, category: str | None) -> str:
         """999 (`emergency`) or NHS 111 (`urgent`); the classifier's own emergencies are 999."""
@@ -102,11 +104,13 @@ def load_rules(path: Path = SAFETY_FILE) -> EmergencyRules:
         categories={name: compile_all(c["patterns"], f"category '{name}'") for name, c in categories.items()},
         levels=levels,
         replies={name: worded(c["reply"], f"category '{name}'") for name, c in categories.items()},
+        reminders={
+            name: worded(c["reminder"], f"category '{name}'") for name, c in categories.items() if "reminder" in c
+        },
         general_reply=worded(raw["general_reply"], "general_reply"),
         closing=worded(raw["closing"], "closing"),
         hypothetical=compile_all(raw["hypothetical"], "hypothetical"),
         conditional=compile_all(raw.get("conditional", []), "conditional"),
-        happening_now=compile_all(raw["happening_now"], "happening_now"),
         past=compile_all(raw["past"], "past"),
         still_happening=compile_all(raw["still_happening"], "still_happening"),
         deferral=compile_all(raw["deferral"], "deferral"),
@@ -114,6 +118,8 @@ def load_rules(path: Path = SAFETY_FILE) -> EmergencyRules:
         short_forms={str(k): str(v) for k, v in (raw.get("short_forms") or {}).items()},
         negation=compile_all(raw["negation"], "negation"),
         fine_after=compile_all(raw["fine_after"], "fine_after"),
+        figurative=compile_all(raw["figurative"], "figurative"),
+        questions=compile_all(raw["questions"], "questions"),
     )
 
 
@@ -128,10 +134,16 @@ def _any(patterns: tuple[re.Pattern[str], ...], clean: str) -> bool:
 
 def _not_now(clause: str, message: str, rules: EmergencyRules) -> bool:
     """Whether the signs in `clause` are asked about, past or supposed, judging by the whole message too."""
-    asked_about = _any(rules.hypothetical, clause) and not _any(rules.happening_now, message)
     ongoing = _any(rules.still_happening, message)
+    asked_about = _any(rules.hypothetical, clause) and not ongoing
     over = _any(rules.past, clause) and not ongoing
     return asked_about or over or (_any(rules.conditional, message) and not ongoing)
+
+
+def asks_about_something(text: str | None, rules: EmergencyRules | None = None) -> bool:
+    """Whether the message is a question ("what are blood markers?") rather than a report of signs."""
+    rules = rules or default_rules()
+    return bool(text) and _any(rules.questions, normalise(text, rules.short_forms))
 
 
 def not_happening_now(text: str | None, rules: EmergencyRules | None = None) -> bool:
@@ -153,6 +165,8 @@ def detect_emergency(text: str | None, rules: EmergencyRules | None = None) -> s
         return None
     rules = rules or default_rules()
     clean = normalise(text, rules.short_forms)
+    for pattern in rules.figurative:
+        clean = pattern.sub(" ", clean)
     for level in LEVELS:  # a red flag anywhere in the message wins over an urgent sign
         for clause in clauses(clean):
             for category, regexes in rules.categories.items():

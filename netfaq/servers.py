@@ -155,9 +155,9 @@ def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | N
     return Process(name, popen, log)
 
 
-def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs") -> Process:
+def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
     command = rasa_command() + ["run", "actions", "--actions", "actions", "--port", str(port)]
-    return _start(f"actions-{port}", command, log_dir)
+    return _start(f"actions-{port}", command, log_dir, env)
 
 
 def start_rasa_server(

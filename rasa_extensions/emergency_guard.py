@@ -21,7 +21,14 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from netfaq.safety import asks_for_diagnosis, default_rules, detect_emergency, is_deferral, not_happening_now
+from netfaq.safety import (
+    asks_about_something,
+    asks_for_diagnosis,
+    default_rules,
+    detect_emergency,
+    is_deferral,
+    not_happening_now,
+)
 
 EMERGENCY_INTENT = "emergency"
 DEFER_HELP_INTENT = "defer_help"
@@ -74,9 +81,10 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         text = message.get(TEXT)
         previous = (message.get(INTENT) or {}).get("name")
         category = detect_emergency(text, rules)
-        if category is None and previous == EMERGENCY_INTENT and not_happening_now(text, rules):
-            # The classifier heard an emergency in a question about what could happen, or in signs
-            # that are over: take its next guess instead.
+        doubtful = not_happening_now(text, rules) or asks_about_something(text, rules)
+        if category is None and previous == EMERGENCY_INTENT and doubtful:
+            # The classifier alone heard an emergency in a question, or in signs that are over or
+            # supposed, with no emergency wording matched: take its next guess instead.
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
             next_guess = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 1.0}
             message.set(INTENT, next_guess, add_to_output=True)

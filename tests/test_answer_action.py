@@ -5,6 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion, past_turns
 from netfaq.replies import ASK_REPHRASE, ASK_WHICH_TEST
+from netfaq.safety import default_rules
 from tests.conftest import make_tracker, procedure_entity, user_event
 
 
@@ -102,3 +103,19 @@ def test_past_turns_carry_the_tests_each_reply_was_about(kb):
     turns = past_turns(make_tracker("ask_duration", text="which is quicker?", events=history), kb)
     assert len(turns) == 1
     assert turns[0].answered == ("echocardiogram", "abdominal_ultrasound") and turns[0].intent == "ask_duration"
+
+
+async def test_answers_after_a_self_harm_disclosure_repeat_where_to_get_help():
+    disclosure = {
+        "event": "user",
+        "text": "i want to end my life",
+        "parse_data": {"intent": {"name": "emergency"}, "safety_override": {"category": "self_harm"}},
+    }
+    tracker = make_tracker("ask_what_is", text="what's a bone scan?", events=[disclosure])
+    events, messages = await run(tracker)
+    assert "radioactive" in messages[0]["text"]
+    assert messages[-1]["text"] == default_rules().reminders["self_harm"] and "116 123" in messages[-1]["text"]
+
+    later = [disclosure] + user_event("what is an echo?", "ask_what_is", "echocardiogram") * 3
+    events, messages = await run(make_tracker("ask_what_is", text="what's a bone scan?", events=later))
+    assert all("116 123" not in m["text"] for m in messages)  # three messages on, no longer

@@ -75,6 +75,8 @@ def test_comparing_the_last_two_tests(answerer):
 
     first = answerer.answer(Turn("do I need to fast for the first one?", "ask_preparation", 0.9), history)
     assert first.procedures == ("echocardiogram",) and first.sections[0].gap == "preparation"
+    other = answerer.answer(Turn("and the other one?", "inform", 0.9), history)
+    assert other.procedures == ("echocardiogram",)  # not the ultrasound, answered last
 
 
 def test_no_test_known_asks_which(answerer):

@@ -153,3 +153,12 @@ def test_dead_action_server_still_gets_a_clear_answer_and_999_advice(trained_mod
 def test_rasa_http_api_is_not_exposed(assistant):
     response = requests.get(f"{assistant.url}/conversations/anyone/tracker", timeout=10)
     assert response.status_code == 404
+
+
+def test_asking_for_the_nurse_line_after_999_advice_gets_the_advice_again(assistant):
+    sender = uuid.uuid4().hex
+    rules = default_rules()
+    assert texts(assistant.say("I'm bleeding heavily from where they did the EUS", sender)) == rules.advice("bleeding")
+    assert texts(assistant.say("can I just ring the nurse line?", sender)) == rules.advice_again("bleeding")
+    assert texts(assistant.say("I'll see how I feel tomorrow", sender)) == rules.advice_again("bleeding")
+    assert "45 minutes" in texts(assistant.say("how long does an ultrasound take?", sender))  # then answers again

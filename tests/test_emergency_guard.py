@@ -61,6 +61,7 @@ def test_the_classifier_alone_gets_the_general_advice():
         "I had chest pain last year, is that why I need an echo?",
         "what if I have a fit during the MRI?",
         "felt faint yesterday but I'm fine now",
+        "what are blood and urine markers",
     ],
 )
 def test_lookalikes_the_classifier_calls_emergencies_take_its_next_guess(text):

@@ -57,7 +57,8 @@ def test_a_gap_with_what_the_sources_do_say(kb):
     text = section_text(kb, section, TODAY)
     assert "our sources don't say what the risks of an octreotide scan (SRS) are" in text
     assert "What our sources do say about an octreotide scan (SRS):\n\u2022 On the first day" in text
-    assert "Ipsen Ltd" in text and "Cancer Research UK" in text  # the fact's source and the helpline's
+    assert "\nSource: Ipsen Ltd" in text  # the fact's source ...
+    assert "\nHelpline details from: Cancer Research UK" in text  # ... and, apart, the helpline's
 
 
 def test_a_question_asked_in_a_way_no_topic_covers(kb):
@@ -110,7 +111,7 @@ def test_helpline_answer_open_and_closed(kb):
     friday_evening = helpline_status(kb.helpline, datetime(2026, 11, 27, 18, tzinfo=LONDON))
     closed = helpline_answer(kb, friday_evening, TODAY, SERVICES)
     assert "closed right now. They open again on Monday at 9am" in closed
-    assert emergency_notice(SERVICES) in closed
+    assert "or NHS 111 on 111 if it can't wait" in closed and "999" not in closed
     monday_evening = helpline_status(kb.helpline, datetime(2026, 11, 23, 17, tzinfo=LONDON))
     assert "open again tomorrow at 9am" in helpline_answer(kb, monday_evening, TODAY, SERVICES)
 
