@@ -45,6 +45,13 @@ def _named(entities: List[Dict[str, Any]], kb: KnowledgeBase) -> tuple[str, ...]
 
 
 DEFER_HELP_INTENT = "defer_help"  # forced by the emergency guard; the classifier's guess is next
+# With no emergency before, "I'll be fine, thanks" is answered as what the classifier took it for.
+CONVERSATION_RESPONSES = {
+    "deny": "utter_deny_ack",
+    "affirm": "utter_affirm_ack",
+    "thanks": "utter_youre_welcome",
+    "goodbye": "utter_goodbye",
+}
 
 
 def latest_turn(tracker: Tracker, kb: KnowledgeBase) -> Turn:
@@ -101,7 +108,11 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         current = answerer()
         kb = current.kb
-        answer = current.answer(latest_turn(tracker, kb), past_turns(tracker, kb))
+        turn = latest_turn(tracker, kb)
+        if turn.intent in CONVERSATION_RESPONSES:
+            dispatcher.utter_message(response=CONVERSATION_RESPONSES[turn.intent])
+            return []
+        answer = current.answer(turn, past_turns(tracker, kb))
         if answer.kind == ANSWERED:
             events = self._answered(dispatcher, kb, answer)
             reminder = safety_reminder(tracker)

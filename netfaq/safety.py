@@ -167,7 +167,12 @@ def detect_emergency(text: str | None, rules: EmergencyRules | None = None) -> s
     clean = normalise(text, rules.short_forms)
     for pattern in rules.figurative:
         clean = pattern.sub(" ", clean)
+    # A question ("is the injection painful?") is not an urgent problem unless it says it is
+    # happening now; red flags count in questions too ("is this a heart attack? my chest is crushing").
+    asking = _any(rules.questions, clean) and not _any(rules.still_happening, clean)
     for level in LEVELS:  # a red flag anywhere in the message wins over an urgent sign
+        if level == URGENT and asking:
+            continue
         for clause in clauses(clean):
             for category, regexes in rules.categories.items():
                 if rules.levels[category] != level:

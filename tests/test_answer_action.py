@@ -119,3 +119,16 @@ async def test_answers_after_a_self_harm_disclosure_repeat_where_to_get_help():
     later = [disclosure] + user_event("what is an echo?", "ask_what_is", "echocardiogram") * 3
     events, messages = await run(make_tracker("ask_what_is", text="what's a bone scan?", events=later))
     assert all("116 123" not in m["text"] for m in messages)  # three messages on, no longer
+
+
+async def test_words_that_put_off_help_with_no_emergency_before_are_a_plain_reply():
+    tracker = make_tracker(
+        "defer_help",
+        text="I'll be fine, thanks",
+        intent_ranking=[{"name": "defer_help", "confidence": 1.0}, {"name": "thanks", "confidence": 0.9}],
+    )
+    events, messages = await run(tracker)
+    assert messages == [
+        {"response": "utter_youre_welcome", **{k: v for k, v in messages[0].items() if k != "response"}}
+    ]
+    assert events == []
