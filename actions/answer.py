@@ -95,9 +95,9 @@ def safety_reminder(tracker: Tracker) -> str | None:
     rules = default_rules()
     user_messages = [e for e in tracker.events if e.get("event") == "user"]
     for event in reversed(user_messages[:-1][-REMINDER_TURNS:]):
-        category = ((event.get("parse_data") or {}).get("safety_override") or {}).get("category")
-        if category in rules.reminders:
-            return rules.reminders[category]
+        override = (event.get("parse_data") or {}).get("safety_override")
+        if override is not None and (override.get("category") or "") in rules.reminders:
+            return rules.reminders[override.get("category") or ""]
     return None
 
 

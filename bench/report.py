@@ -166,6 +166,96 @@ def out_of_scope_section(u: Understanding) -> list[str]:
     return lines
 
 
+def answers_section(results: Results) -> list[str]:
+    """Answer-level figures: the share of replies with the right fact, by set, by kind, and our
+    blind set's failures (the shared eval's own failures are in reports/bench/shared-eval/)."""
+    found = results.answers
+    if not found:
+        return []
+    rows = []
+    for s in found["sets"]:
+        q, c, t = s["questions"], s["conversations"], s["turns"]
+        rows.append(
+            (
+                s["set"],
+                f"{q['share']:.1%} ({q['right']}/{q['total']})",
+                f"{c['share']:.1%} ({c['right']}/{c['total']})",
+                f"{t['right']}/{t['total']}",
+                f"{s['emergencies_caught']['right']}/{s['emergencies_caught']['total']}",
+                f"{s['lookalikes_sent_to_999']}/{s['lookalikes']}",
+            )
+        )
+    shared = found.get("shared_eval")
+    if shared:
+        (qr, qn), (cr, cn), (tr, tn) = shared["questions"], shared["conversations"], shared["turns"]
+        em = shared["by_kind"].get("emergency", [0, 0])
+        rows.append(
+            (
+                "shared eval",
+                f"{qr / qn:.1%} ({qr}/{qn})",
+                f"{cr / cn:.1%} ({cr}/{cn})",
+                f"{tr}/{tn}",
+                f"{em[0]}/{em[1]}",
+                "–",
+            )
+        )
+    lines = [
+        "## Answers: does the patient get the right fact?",
+        "",
+        "Whole questions and conversations through the REST channel and the real action server; a reply is right "
+        "when every expected pattern is found and no forbidden one (bench/answers.py). Our sets were written from "
+        "the source documents only and are never trained on: blind (the floor test's), dev and dev2 (used to look "
+        "at failures), fresh (never looked into). The shared eval is run by its own runner.",
+        "",
+        *_table(
+            (
+                "set",
+                "questions right",
+                "conversations right",
+                "turns right",
+                "emergencies caught",
+                "look-alikes to 999",
+            ),
+            rows,
+        ),
+        "",
+        "By kind of question (right/total):",
+        "",
+    ]
+    kinds = sorted({k for s in found["sets"] for k in s["by_kind"]} | set(shared["by_kind"] if shared else ()))
+    kind_rows = []
+    for s in found["sets"]:
+        kind_rows.append(
+            (
+                s["set"],
+                *(
+                    f"{s['by_kind'][k]['right']}/{s['by_kind'][k]['total']}" if k in s["by_kind"] else "–"
+                    for k in kinds
+                ),
+            )
+        )
+    if shared:
+        kind_rows.append(
+            (
+                "shared eval",
+                *(
+                    f"{shared['by_kind'][k][0]}/{shared['by_kind'][k][1]}" if k in shared["by_kind"] else "–"
+                    for k in kinds
+                ),
+            )
+        )
+    lines += [*_table(("set", *kinds), kind_rows), ""]
+    blind = next((s for s in found["sets"] if s["set"] == "blind"), None)
+    if blind and blind["failures"]:
+        lines += ["Our blind set's failures:", ""]
+        lines += [
+            f"- `{f['where']}` {f['text']!r}: missing {f['missing']}, forbidden {f['forbidden']}"
+            for f in blind["failures"]
+        ]
+        lines.append("")
+    return lines
+
+
 def serving_section(results: Results) -> list[str]:
     ours, stock = results.ours, results.stock
     startup = [
@@ -247,6 +337,7 @@ def markdown(results: Results, targets: Sequence[Target], charts: dict[str, Path
         "",
         *targets_section(targets),
         *understanding_section(results.understanding),
+        *answers_section(results),
         *serving_section(results),
         "## Charts",
         "",

@@ -26,6 +26,7 @@ class Results:
     training: Training
     ours: Serving
     stock: Serving | None
+    answers: dict[str, Any] | None = None  # bench/answers.py: each set's summary, and the shared eval
 
 
 @dataclass
@@ -46,12 +47,77 @@ def peak_rss(serving: Serving, process: str) -> float:
     return max((lv.rss_mb[process] for lv in serving.levels), default=float("nan"))
 
 
+def answer_set(results: Results, name: str) -> dict[str, Any] | None:
+    """One answer set's summary (bench/answers.py), if measured."""
+    return next((s for s in (results.answers or {}).get("sets", []) if s["set"] == name), None)
+
+
+def _share(right: int, total: int) -> str:
+    return f"{right / total:.1%} ({right}/{total})" if total else "not measured"
+
+
+def answer_targets(results: Results) -> list[Target]:
+    """Issue 11: the right fact for at least 95% of questions and 90% of conversations, on our blind
+    set and on the shared eval alike, every emergency caught and no look-alike sent to 999."""
+    blind = answer_set(results, "blind")
+    shared = (results.answers or {}).get("shared_eval")
+    found: list[Target] = []
+    for label, q, c in (
+        ("our blind set", blind and blind["questions"], blind and blind["conversations"]),
+        (
+            "shared eval",
+            shared and {"right": shared["questions"][0], "total": shared["questions"][1]},
+            shared and {"right": shared["conversations"][0], "total": shared["conversations"][1]},
+        ),
+    ):
+        found.append(
+            Target(
+                f"Single questions answered right, {label}",
+                "≥ 95%",
+                _share(q["right"], q["total"]) if q else "not measured",
+                q["right"] >= 0.95 * q["total"] if q else None,
+            )
+        )
+        found.append(
+            Target(
+                f"Conversations right in every turn, {label}",
+                "≥ 90%",
+                _share(c["right"], c["total"]) if c else "not measured",
+                c["right"] >= 0.90 * c["total"] if c else None,
+            )
+        )
+    caught, emergencies = 0, 0
+    if blind:
+        caught, emergencies = blind["emergencies_caught"]["right"], blind["emergencies_caught"]["total"]
+    if shared and "emergency" in shared["by_kind"]:
+        caught, emergencies = (
+            caught + shared["by_kind"]["emergency"][0],
+            emergencies + shared["by_kind"]["emergency"][1],
+        )
+    found.append(
+        Target(
+            "Emergencies caught (blind set and shared eval)",
+            "100%",
+            _share(caught, emergencies),
+            caught == emergencies if emergencies else None,
+        )
+    )
+    lookalikes = [s for s in (results.answers or {}).get("sets", [])]
+    sent = sum(s["lookalikes_sent_to_999"] for s in lookalikes)
+    total = sum(s["lookalikes"] for s in lookalikes)
+    found.append(
+        Target("Look-alikes sent to 999 (all our sets)", "0", f"{sent} of {total}", sent == 0 if total else None)
+    )
+    return found
+
+
 def targets(results: Results) -> list[Target]:
     ours10, stock10 = level(results.ours, 10), level(results.stock, 10)
     throughput = ratio(ours10.msgs_per_s if ours10 else None, stock10.msgs_per_s if stock10 else None)
     understanding = results.understanding
     oos = understanding.out_of_scope
     rss = peak_rss(results.ours, "rasa")
+    actions_rss = peak_rss(results.ours, "actions")
     training = results.training.ours_s
     return [
         Target(
@@ -80,6 +146,12 @@ def targets(results: Results) -> list[Target]:
         ),
         Target("Rasa server resident memory (peak after a load level)", "≤ 800 MB", f"{rss:.0f} MB", rss <= 800),
         Target(
+            "Action server resident memory (peak after a load level)",
+            "≤ 400 MB",
+            f"{actions_rss:.0f} MB",
+            actions_rss <= 400,
+        ),
+        Target(
             "Held-out intent macro-F1",
             "≥ 0.97",
             f"{understanding.heldout.intent_macro.f1:.3f}",
@@ -91,4 +163,5 @@ def targets(results: Results) -> list[Target]:
             f"{oos.rejection:.3f} with {oos.acceptance:.3f}",
             oos.rejection >= 0.90 and oos.acceptance >= 0.97,
         ),
+        *answer_targets(results),
     ]

@@ -17,11 +17,12 @@ from dataclasses import asdict  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 if __package__ in (None, ""):  # run as a script: make `bench` and `netfaq` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import baseline, charts, report, serving, understanding  # noqa: E402
+from bench import answers, baseline, charts, report, serving, understanding  # noqa: E402
 from bench.results import Results, Training, targets  # noqa: E402
 from netfaq.paths import PROJECT_ROOT  # noqa: E402
 from netfaq.servers import current_model, latest_model  # noqa: E402
@@ -51,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-cv", action="store_true", help="no cross-validation")
     parser.add_argument("--skip-train", action="store_true", help="do not time a full training of our model")
     parser.add_argument("--skip-baseline", action="store_true", help="no stock `rasa init` assistant")
+    parser.add_argument("--skip-answers", action="store_true", help="no answer-level sets (bench/answers.py)")
     parser.add_argument("--duration", type=float, default=None, help="seconds per load level (default 20; 5 --quick)")
     parser.add_argument(
         "--concurrency", type=int, nargs="+", default=None, help="concurrent conversations (default 1 10 50)"
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> Results:
     logs = args.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     u = understanding.run(model, args.folds, say)
+    answer_level = None if args.skip_answers else measure_answers(model, logs)
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as tmp:
         work = Path(tmp)
         ours_s, ours_mb = time_our_training(work, logs) if not args.skip_train else (None, None)
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> Results:
         ours = serving.measure(
             "ours",
             model,
-            lambda: serving.start_ours(model, logs, work / "conversations.db"),
+            lambda: serving.start_ours(model, logs, work / "conversations.db", serving.NO_QUESTION_CACHE),
             serving.OUR_CONVERSATIONS,
             args.concurrency,
             args.duration,
@@ -147,7 +150,20 @@ def run(args: argparse.Namespace) -> Results:
         "code": code_version(),
     }
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return Results(generated, machine(), settings, u, Training(ours_s, ours_mb, stock_s), ours, stock)
+    return Results(generated, machine(), settings, u, Training(ours_s, ours_mb, stock_s), ours, stock, answer_level)
+
+
+def measure_answers(model: Path, logs: Path) -> dict[str, Any]:
+    """Our answer sets and ../shared/eval through our servers (bench/answers.py)."""
+    say(f"answers: {', '.join(sorted(answers.SETS))} and the shared eval, through our servers")
+    with serving.our_servers(model=model, log_dir=logs) as url:
+        sets = [answers.run_set(name, answers.rest_sender(url)) for name in sorted(answers.SETS)]
+        shared = answers.run_shared_eval(url, logs.parent / "shared-eval")
+    for result in sets:
+        say("  " + answers.describe(result).replace("\n", "\n  "))
+    if shared is not None:
+        say("  " + answers.describe_shared(shared).replace("\n", "\n  "))
+    return {"sets": [r.summary() for r in sets], "shared_eval": shared}
 
 
 def write(results: Results, out: Path) -> list[Path]:

@@ -147,6 +147,11 @@ def group_rss_mb(group: int) -> float:
     return total / 2**20
 
 
+# The serving benchmark repeats a few conversations; with the answerer's cache of question
+# embeddings every repeat would skip the model. It runs without it: the figures are for new wording.
+NO_QUESTION_CACHE = {"NETFAQ_MATCH_SETTINGS": "question_cache=0"}
+
+
 def start_ours(model: Path, log_dir: Path, database: Path, action_env: dict[str, str] | None = None) -> Servers:
     """Our action server and Rasa server on free loopback ports, conversations stored in `database`."""
     action_port, rasa_port = free_port(), free_port()
@@ -161,16 +166,21 @@ def start_ours(model: Path, log_dir: Path, database: Path, action_env: dict[str,
 
 
 @contextmanager
-def our_servers(url: str | None = None, action_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`url` itself, or our servers started with the latest model (stopped afterwards)."""
+def our_servers(
+    url: str | None = None,
+    action_env: dict[str, str] | None = None,
+    model: Path | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[str]:
+    """`url` itself, or our servers started with `model` (default: the latest), stopped afterwards."""
     if url:
         yield url
         return
-    model = latest_model()
+    model = model or latest_model()
     if model is None:
         raise SystemExit("no trained model in models/: run `make train` first")
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as folder:
-        servers = start_ours(model, Path(folder), Path(folder) / "conversations.db", action_env)
+        servers = start_ours(model, log_dir or Path(folder), Path(folder) / "conversations.db", action_env)
         try:
             wait_until_up(f"http://127.0.0.1:{servers.action_port}/health", servers.actions)
             wait_until_up(f"{servers.url}/", servers.rasa)

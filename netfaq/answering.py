@@ -68,6 +68,7 @@ class MatchSettings:
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
     distinct: float = 0.10  # ... if no other test's facts come within this
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
+    question_cache: int = 4096  # questions whose embeddings are kept (0: none, as the benchmark runs)
 
 
 def settings_from(spec: str) -> MatchSettings:
@@ -175,7 +176,7 @@ class Answerer:
     ):
         self.kb, self.index, self.finder, self.words = kb, index, finder, words
         self.encoder, self.settings = encoder, settings
-        self._vectors = lru_cache(maxsize=4096)(self._encode)
+        self._vectors = lru_cache(maxsize=settings.question_cache)(self._encode)
 
     def _encode(self, texts: tuple[str, ...]) -> np.ndarray:
         return self.encoder.encode(list(texts))

@@ -13,7 +13,14 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netfaq.paths import GENERATED_NLU_FILE, KNOWLEDGE_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
+from netfaq.paths import (
+    GENERATED_NLU_FILE,
+    KNOWLEDGE_DIR,
+    PROJECT_ROOT,
+    SOURCE_SHINGLES_FILE,
+    SOURCES_DIR,
+    SPACY_MODEL_DIR,
+)
 
 if TYPE_CHECKING:
     from netfaq import augment
@@ -29,6 +36,7 @@ EXAMPLES = {
     "web": "netfaq web --port 8080 --rasa-url http://127.0.0.1:5005",
     "review": "netfaq review list --flag emergency\n  netfaq review show web-3f2a9c\n  netfaq review web --port 8081",
     "retention": "netfaq retention --days 90\n  NETFAQ_DB_DIALECT=postgresql NETFAQ_DB_HOST=db netfaq retention",
+    "shingles": "netfaq shingles --sources ../shared/sources",
 }
 
 
@@ -304,6 +312,18 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shingles(args: argparse.Namespace) -> int:
+    from netfaq.originality import write_shingles
+
+    documents = sorted(args.sources.glob("*.txt"))
+    if not documents:
+        print(f"no source documents (*.txt) in {args.sources}", file=sys.stderr)
+        return 1
+    count = write_shingles(documents, args.out)
+    print(f"wrote {count} hashes of {len(documents)} documents' 12-word runs to {args.out}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from netfaq.evaluate import evaluate_model
 
@@ -443,6 +463,14 @@ def parser() -> argparse.ArgumentParser:
     )
     web_review.add_argument("--port", type=int, default=8081)
     web_review.add_argument("--host", default="127.0.0.1")
+
+    shingles = add(
+        "shingles",
+        cmd_shingles,
+        "Hash every run of 12 words in the source documents, so tests can check facts are in our own words.",
+    )
+    shingles.add_argument("--sources", type=Path, default=SOURCES_DIR, help="folder of the source .txt files")
+    shingles.add_argument("--out", type=Path, default=SOURCE_SHINGLES_FILE)
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

@@ -53,6 +53,7 @@ class Source:
     date_label: str
     date: str | None
     next_review: str | None
+    written_for: str | None = None  # who the document was written for, when not people with NETs
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,15 @@ class GeneralTopic:
 
 
 @dataclass(frozen=True)
+class BankHolidays:
+    """Whose bank holidays close the lines (`holidays` package codes), and what to say on one."""
+
+    country: str
+    region: str | None
+    notice: str  # with {holiday}
+
+
+@dataclass(frozen=True)
 class Helpline:
     name: str
     phone: str
@@ -111,6 +121,7 @@ class Helpline:
     opens: time
     closes: time
     sources: tuple[str, ...]
+    bank_holidays: BankHolidays | None = None
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,22 @@ class _Loader:
             opens=opens,
             closes=closes,
             sources=tuple(raw["sources"]),
+            bank_holidays=self._bank_holidays(path, raw.get("bank_holidays")),
         )
+
+    def _bank_holidays(self, path: Path, raw: dict[str, str] | None) -> BankHolidays | None:
+        if raw is None:
+            return None
+        import holidays
+
+        try:
+            holidays.country_holidays(raw["country"], subdiv=raw.get("region"))
+        except NotImplementedError:
+            self.problem(
+                path, "helpline, bank_holidays", f"unknown country or region {raw['country']}/{raw.get('region')}"
+            )
+            return None
+        return BankHolidays(raw["country"], raw.get("region"), raw["notice"])
 
     def _facts(
         self,

@@ -5,6 +5,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 KNOWLEDGE_DIR = DATA_DIR / "knowledge"
+# The source documents, beside the project (not part of it: only their facts are, in our words).
+SOURCES_DIR = PROJECT_ROOT.parent / "shared" / "sources"
+SOURCE_SHINGLES_FILE = KNOWLEDGE_DIR / "source_shingles.txt"
 SAFETY_FILE = DATA_DIR / "safety" / "emergency.yml"
 DIAGNOSIS_FILE = DATA_DIR / "safety" / "diagnosis.yml"
 PATIENT_WORDS_FILE = DATA_DIR / "language" / "patient_words.yml"

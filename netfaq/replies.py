@@ -30,9 +30,15 @@ def describe_source(source: Source, today: date) -> str:
 
 
 def source_line(kb: KnowledgeBase, source_ids: Iterable[str], today: date) -> str:
-    described = [describe_source(kb.sources[s], today) for s in dict.fromkeys(source_ids)]
+    """The sources of the facts given, and a note for any written for people with another condition."""
+    cited = list(dict.fromkeys(source_ids))
+    described = [describe_source(kb.sources[s], today) for s in cited]
     label = "Source" if len(described) == 1 else "Sources"
-    return f"{label}: " + "; ".join(described) + "."
+    line = f"{label}: " + "; ".join(described) + "."
+    for source in (kb.sources[s] for s in cited):
+        if source.written_for:
+            line += f" Note: this comes from a leaflet written for {source.written_for}, not for people with NETs."
+    return line
 
 
 def helpline_source_line(kb: KnowledgeBase, today: date) -> str:
@@ -133,8 +139,11 @@ def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date, serv
             day = "tomorrow"
         else:
             day = f"on {when:%A}"
+        closed = "The lines are closed right now."
+        if status.bank_holiday and helpline.bank_holidays:
+            closed = helpline.bank_holidays.notice.format(holiday=status.bank_holiday)
         state = (
-            f"The lines are closed right now. They open again {day} at {clock(when)}. "
+            f"{closed} They open again {day} at {clock(when)}. "
             "Until then you can contact your specialist nurse or the doctor who arranged your test, or "
             f"{services['urgent_service']} on {services['urgent_number']} if it can't wait."
         )
@@ -152,9 +161,15 @@ OUT_OF_SCOPE = (
     "results, plus some general information about NETs."
 )
 
-ASK_REPHRASE = (
-    "Sorry, I didn't quite understand. Could you say it another way? For example: "
-    "\u201chow do I prepare for a bone scan?\u201d or \u201cwhen do I get my ultrasound results?\u201d"
+# Questions the assistant itself suggests: each must get a real answer from the sources
+# (tests/test_e2e.py sends them all), never "our sources don't say".
+REPHRASE_EXAMPLES = ("how long does an ultrasound take?", "when do I get my ultrasound results?")
+FEEDBACK_EXAMPLE = "when do I get my liver ultrasound results?"
+WELCOME_EXAMPLES = ("How do I prepare for an ultrasound?", "What is an octreotide scan?")
+SUGGESTED_QUESTIONS = (*REPHRASE_EXAMPLES, FEEDBACK_EXAMPLE, *WELCOME_EXAMPLES)
+
+ASK_REPHRASE = "Sorry, I didn't quite understand. Could you say it another way? For example: " + " or ".join(
+    f"\u201c{example}\u201d" for example in REPHRASE_EXAMPLES
 )
 
 OFFER_BUTTONS = [
@@ -174,7 +189,7 @@ def negative_feedback_text(helpline: Helpline) -> str:
     return (
         "I'm sorry that didn't help, and thank you for telling me: the team reviews these conversations "
         "to improve my answers. You could ask again in other words, naming the test, for example "
-        "\u201cwhen do I get my bone scan results?\u201d. Or talk to a nurse: "
+        f"\u201c{FEEDBACK_EXAMPLE}\u201d. Or talk to a nurse: "
         f"{helpline_sentence(helpline)}."
     )
 
@@ -195,8 +210,7 @@ def no_answer_text(helpline: Helpline) -> str:
 
 
 WELCOME_BUTTONS = [
-    {"title": "How do I prepare for an ultrasound?", "payload": "how do I prepare for an ultrasound?"},
-    {"title": "What is an octreotide scan?", "payload": "what is an octreotide scan?"},
+    *({"title": example, "payload": example} for example in WELCOME_EXAMPLES),
     {"title": "Call a nurse", "payload": "/ask_nurse"},
 ]
 

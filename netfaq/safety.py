@@ -25,7 +25,7 @@ class EmergencyRules:
     categories: dict[str, tuple[re.Pattern[str], ...]]
     levels: dict[str, str]
     replies: dict[str, str]
-    reminders: dict[str, str]  # said with the next answers after this kind of emergency (self-harm)
+    reminders: dict[str, str]  # said with the next answers after this kind of emergency ("": unknown kind)
     general_reply: str
     closing: str
     hypothetical: tuple[re.Pattern[str], ...]
@@ -105,7 +105,8 @@ def load_rules(path: Path = SAFETY_FILE) -> EmergencyRules:
         levels=levels,
         replies={name: worded(c["reply"], f"category '{name}'") for name, c in categories.items()},
         reminders={
-            name: worded(c["reminder"], f"category '{name}'") for name, c in categories.items() if "reminder" in c
+            **{name: worded(c["reminder"], f"category '{name}'") for name, c in categories.items() if "reminder" in c},
+            "": worded(raw["general_reminder"], "general_reminder"),
         },
         general_reply=worded(raw["general_reply"], "general_reply"),
         closing=worded(raw["closing"], "closing"),

@@ -44,6 +44,8 @@ SOURCES_SCHEMA = {
                 "required": ["id", "publisher", "title", "document", "date_label", "date", "next_review"],
                 "additionalProperties": False,
                 "properties": {
+                    # Who the document was written for, when that is not people with NETs.
+                    "written_for": _TEXT,
                     "id": _ID,
                     "publisher": _TEXT,
                     "title": _TEXT,
@@ -80,6 +82,16 @@ HELPLINE_SCHEMA = {
                 "opens": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"},
                 "closes": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"},
                 "sources": {"type": "array", "minItems": 1, "items": _ID},
+                "bank_holidays": {
+                    "type": "object",
+                    "required": ["country", "notice"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                        "region": {"type": "string", "pattern": "^[A-Z]{2,3}$"},
+                        "notice": {"type": "string", "pattern": r"\{holiday\}"},
+                    },
+                },
             },
         }
     },

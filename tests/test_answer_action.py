@@ -132,3 +132,20 @@ async def test_words_that_put_off_help_with_no_emergency_before_are_a_plain_repl
         {"response": "utter_youre_welcome", **{k: v for k, v in messages[0].items() if k != "response"}}
     ]
     assert events == []
+
+
+async def test_after_an_emergency_only_the_classifier_recognised_answers_remind_where_to_get_help():
+    classifier_only = {
+        "event": "user",
+        "text": "everything is too much and i cant see a way through",
+        "parse_data": {"intent": {"name": "emergency"}, "safety_override": {"category": None}},
+    }
+    events, messages = await run(make_tracker("ask_duration", text="how long is an echo?", events=[classifier_only]))
+    assert "half an hour" in messages[0]["text"] and messages[-1]["text"] == default_rules().reminders[""]
+
+    chest_pain = {
+        **classifier_only,
+        "parse_data": {"intent": {"name": "emergency"}, "safety_override": {"category": "chest_pain"}},
+    }
+    events, messages = await run(make_tracker("ask_duration", text="how long is an echo?", events=[chest_pain]))
+    assert len(messages) == 1  # no reminder after advice for a kind of emergency that has none

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from netfaq.chat import RestClient, chat
+from netfaq.replies import SUGGESTED_QUESTIONS
 from netfaq.safety import default_rules
 from netfaq.servers import free_port, start_rasa_server, wait_until_up
 
@@ -162,3 +163,10 @@ def test_asking_for_the_nurse_line_after_999_advice_gets_the_advice_again(assist
     assert texts(assistant.say("can I just ring the nurse line?", sender)) == rules.advice_again("bleeding")
     assert texts(assistant.say("I'll see how I feel tomorrow", sender)) == rules.advice_again("bleeding")
     assert "45 minutes" in texts(assistant.say("how long does an ultrasound take?", sender))  # then answers again
+
+
+@pytest.mark.parametrize("question", SUGGESTED_QUESTIONS)
+def test_every_question_the_assistant_suggests_gets_a_real_answer(assistant, question):
+    reply = texts(assistant.say(question))
+    assert "Source:" in reply or "Sources:" in reply, reply
+    assert "don't say" not in reply and "not sure our sources" not in reply and "Which test" not in reply, reply

@@ -43,3 +43,23 @@ def test_uses_uk_time_whatever_the_callers_zone(kb):
 def test_naive_datetimes_are_refused(kb):
     with pytest.raises(ValueError):
         helpline_status(kb.helpline, datetime(2026, 11, 23, 12, 0))
+
+
+def test_bank_holidays_close_the_lines_and_say_so(kb):
+    christmas = helpline_status(kb.helpline, london(2026, 12, 25, 11, 0))  # a Friday
+    assert christmas.is_open is False and christmas.bank_holiday == "Christmas Day"
+    # Boxing Day falls on a Saturday, so Monday 28 December is its bank holiday: Tuesday it is.
+    assert christmas.next_change == london(2026, 12, 29, 9, 0)
+    assert helpline_status(kb.helpline, london(2026, 12, 24, 11, 0)).bank_holiday is None
+
+
+def test_the_nation_whose_bank_holidays_apply_is_a_setting(kb):
+    from dataclasses import replace
+
+    from netfaq.knowledge import BankHolidays
+
+    scotland = replace(kb.helpline, bank_holidays=BankHolidays("GB", "SCT", "{holiday}"))
+    england = helpline_status(kb.helpline, london(2027, 1, 4, 11, 0))  # 2 January 2027 is a Saturday
+    assert england.is_open is True
+    scottish = helpline_status(scotland, london(2027, 1, 4, 11, 0))  # the 2nd of January's day off in Scotland
+    assert scottish.is_open is False and scottish.bank_holiday

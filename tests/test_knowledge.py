@@ -44,6 +44,7 @@ def test_real_knowledge_base_loads_every_procedure_and_topic(kb):
         "treatment",
         "coping",
         "after_treatment",
+        "results_late",
     }
 
 
@@ -203,3 +204,12 @@ def test_several_broken_files_are_all_reported(kb_copy):
     assert any(
         p.startswith("data/knowledge/procedures/ct_scan.yml: procedure 'ct_scan', topic 'why'") for p in problems
     )
+
+
+def test_an_unknown_bank_holiday_calendar_is_named(kb_copy):
+    path = kb_copy / "helpline.yml"
+    path.write_text(path.read_text().replace("country: GB", "country: XX"))
+    with pytest.raises(
+        KnowledgeBaseError, match=r"helpline.yml: helpline, bank_holidays: unknown country or region XX/ENG"
+    ):
+        load_knowledge(kb_copy)

@@ -129,3 +129,12 @@ def test_the_emergency_notice_names_the_services_from_their_one_file(kb):
 def test_decline_diagnosis_refers_without_interpreting(kb):
     text = decline_diagnosis_text(kb.helpline)
     assert "can't give a diagnosis" in text and "0808 800 4040" in text
+
+
+def test_on_a_bank_holiday_the_lines_may_be_closed(kb):
+    christmas = helpline_status(kb.helpline, datetime(2026, 12, 25, 11, tzinfo=LONDON))
+    text = helpline_answer(kb, christmas, TODAY, SERVICES)
+    assert (
+        "Today is a bank holiday (Christmas Day), so the lines may be closed. They open again on Tuesday at 9am."
+        in text
+    )
