@@ -9,7 +9,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import knowledge
-from netfaq.replies import WELCOME_BUTTONS, welcome_text
+from netfaq.conversations import retention_days
+from netfaq.paths import PRIVACY_FILE
+from netfaq.replies import WELCOME_BUTTONS, privacy_notice, welcome_text
 from netfaq.safety import default_rules
 
 
@@ -18,6 +20,7 @@ class ActionWelcome(Action):
         return "action_welcome"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        text = welcome_text(knowledge().helpline, default_rules().services)
+        notice = privacy_notice(PRIVACY_FILE, retention_days())
+        text = welcome_text(knowledge().helpline, default_rules().services, notice)
         dispatcher.utter_message(text=text, buttons=WELCOME_BUTTONS)
         return []

@@ -63,6 +63,7 @@ class MatchSettings:
     general_penalty: float = 0.05  # general facts in a test's answer must beat its own by this
     minimum: float = 0.30  # below this nothing answers the question
     sure: float = 0.65  # below this the closest facts are given with a note that they may not answer it
+    certain: float = 0.75  # ... and below this too, when no fact given shares a word with the question
     override: float = 0.60  # a fact this close is given even where the intent's topic is a gap
     general: float = 0.55  # a general fact this close answers a question that names no test
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
@@ -314,7 +315,12 @@ class Answerer:
         if not ranked or scores[ranked[0]] < s.minimum:
             return Section(procedure, (), gap="")
         chosen = self._choose(ranked, scores, question, own)
-        return Section(procedure, self._units(chosen), partial=scores[ranked[0]] < s.sure)
+        # Not sure it answers the question when no fact is close, or when only the test's name makes
+        # them close: none shares a meaningful word with the question ("how much does a PET cost?").
+        shared = self.index.word_overlap(question.bare)
+        unsupported = question.bare.strip() and not any(shared[i] > 0 for i in chosen)
+        partial = scores[ranked[0]] < s.sure or (unsupported and scores[ranked[0]] < s.certain)
+        return Section(procedure, self._units(chosen), partial=bool(partial))
 
     def _choose(self, ranked: list[int], scores: np.ndarray, question: _Question, own: list[int]) -> list[int]:
         """With a confident intent, its topic's facts in the knowledge base's order (the first says

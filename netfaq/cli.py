@@ -140,9 +140,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
     from netfaq import review
-    from netfaq.conversations import database_url, delete_older_than
+    from netfaq.conversations import database_url, delete_older_than, retention_days
 
     url = database_url()
+    args.days = retention_days() if args.days is None else args.days
     result = delete_older_than(sa.create_engine(url), args.days)
     print(
         f"deleted {review.counted(result.conversations, 'conversation')} ({review.counted(result.events, 'event')}) "
@@ -264,6 +265,21 @@ def cmd_review_label(args: argparse.Namespace) -> int:
     text = item.turns[args.turn].text
     annotations.save_label(engine, item.id, args.turn, text, args.intent, args.procedure)
     print(f"labelled {text!r} as {args.intent}" + (f" ({args.procedure})" if args.procedure else ""))
+    return 0
+
+
+def cmd_review_erase(args: argparse.Namespace) -> int:
+    from netfaq.conversations import erase_conversation
+
+    engine = _review_engine()
+    if not args.yes:
+        print("Erasing cannot be undone: add --yes to confirm.", file=sys.stderr)
+        return 2
+    deleted = erase_conversation(engine, args.conversation_id)
+    if not deleted:
+        print(f"no stored conversation with the id {args.conversation_id!r}", file=sys.stderr)
+        return 1
+    print(f"erased {args.conversation_id}: {deleted} events, with its note, tags and training labels")
     return 0
 
 
@@ -389,7 +405,7 @@ def parser() -> argparse.ArgumentParser:
         cmd_retention,
         "Delete stored conversations whose last message is older than --days (database from NETFAQ_DB_*).",
     )
-    retention.add_argument("--days", type=float, default=float(os.environ.get("NETFAQ_RETENTION_DAYS", 90)))
+    retention.add_argument("--days", type=float, default=None, help="default: NETFAQ_RETENTION_DAYS, else 90")
 
     review = add("review", None, "Staff review of stored (redacted) conversations: list, read, mark, label, export.")
     review_sub = review.add_subparsers(dest="review_command", required=True)
@@ -447,6 +463,15 @@ def parser() -> argparse.ArgumentParser:
     label.add_argument("turn", type=int, help="the message number shown by `inbox` or `show`")
     label.add_argument("--intent", required=True)
     label.add_argument("--procedure")
+    erase = add(
+        "erase",
+        cmd_review_erase,
+        "Erase one conversation for good (a patient's erasure request): events, note, tags, labels.",
+        into=review_sub,
+        example="netfaq review erase web-3f2a9c --yes",
+    )
+    erase.add_argument("conversation_id")
+    erase.add_argument("--yes", action="store_true", help="confirm: erasing cannot be undone")
     add(
         "summary",
         cmd_review_summary,

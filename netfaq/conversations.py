@@ -31,6 +31,29 @@ def database_url(env: dict[str, str] | None = None) -> sa.engine.URL:
     )
 
 
+DEFAULT_RETENTION_DAYS = 90.0
+
+
+def retention_days(env: dict[str, str] | None = None) -> float:
+    """How long conversations are kept: NETFAQ_RETENTION_DAYS, else 90 days."""
+    return float((env or os.environ).get("NETFAQ_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def erase_conversation(engine: sa.engine.Engine, sender_id: str) -> int:
+    """Erase one conversation on request (the patient's or staff's): its events, notes and labels.
+    Returns how many events were deleted."""
+    with engine.begin() as connection:
+        inspector = sa.inspect(connection)
+        if not inspector.has_table("events"):
+            return 0
+        deleted = connection.execute(
+            sa.text("DELETE FROM events WHERE sender_id = :sender_id"), {"sender_id": sender_id}
+        ).rowcount
+        for table in (t for t in (notes_table, labels_table) if inspector.has_table(t.name)):
+            connection.execute(sa.delete(table).where(table.c.conversation_id == sender_id))
+    return deleted
+
+
 @dataclass(frozen=True)
 class RetentionResult:
     conversations: int

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Iterable, Mapping
+
+import yaml
 
 from netfaq.answering import Section
 from netfaq.hours import WEEKDAYS, HelplineStatus
@@ -215,11 +218,18 @@ WELCOME_BUTTONS = [
 ]
 
 
-def welcome_text(helpline: Helpline, services: Mapping[str, str]) -> str:
+def welcome_text(helpline: Helpline, services: Mapping[str, str], privacy_notice: str) -> str:
     return (
         "Hello. I can answer questions about imaging and other tests for neuroendocrine tumours (NETs): "
         "how to prepare, what happens, how long they take, whether they hurt, their risks and when "
         "results come. I can't give a diagnosis or read your results.\n"
         f"{emergency_notice(services)}\n"
-        f"To talk to a person, call {helpline_sentence(helpline)}."
+        f"To talk to a person, call {helpline_sentence(helpline)}.\n"
+        f"{privacy_notice}"
     )
+
+
+def privacy_notice(path: Path, days: float) -> str:
+    """The line that says what is kept, from data/safety/privacy.yml."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return " ".join(raw["notice"].split()).format(days=f"{days:g}")

@@ -214,8 +214,8 @@ def _grouped_rows(connection: sa.engine.Connection, senders: list[str] | None = 
 class ConversationIndex:
     """Parsed conversations, refreshed incrementally: only senders with new events are re-read.
 
-    Rasa only appends events, so the highest event id tells what is new; a lower event count
-    (retention deleted some) means a full reload.
+    Rasa only appends events, so the highest event id tells what is new; when the count is not
+    the old count plus the new events, some were deleted (retention, an erasure): a full reload.
     """
 
     def __init__(self, engine: sa.engine.Engine):
@@ -237,7 +237,14 @@ class ConversationIndex:
             state = (count, highest or 0)
             if state == self._seen:
                 return
-            if self._seen is None or count < self._seen[0]:
+            added = (
+                connection.execute(
+                    sa.text("SELECT COUNT(*) FROM events WHERE id > :seen"), {"seen": self._seen[1]}
+                ).scalar()
+                if self._seen is not None
+                else 0
+            )
+            if self._seen is None or count != self._seen[0] + added:
                 self._items = {}
                 grouped = _grouped_rows(connection)
             else:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from netfaq import annotations, review
+from netfaq.conversations import erase_conversation
 from netfaq.paths import KNOWLEDGE_DIR, PROJECT_ROOT
 
 TOKEN_FILE = PROJECT_ROOT / "var" / "review-token"
@@ -189,6 +190,8 @@ class ReviewApp:
                     tags=annotations.parse_tags(form.get("tags", "")),
                 )
                 return _redirect(f"/conversations/{quote(conversation_id)}?saved=1")
+            if path == "/erase":
+                return self.erase(form)
             if path == "/inbox/label":
                 return self.label(form)
             if path == "/inbox/unlabel":
@@ -197,6 +200,16 @@ class ReviewApp:
         except ValueError as problem:
             return self.error(400, str(problem))
         return self.error(404, "There is no form at this address.")
+
+    def erase(self, form: dict[str, str]) -> Response:
+        """A patient's erasure request, carried out by staff: the conversation, its notes and labels."""
+        conversation_id = form.get("conversation", "")
+        if self.index.get(conversation_id) is None:
+            return self.error(404, f"There is no conversation with the id {conversation_id!r}.")
+        if form.get("confirm") != "yes":
+            return self.error(400, "Tick the box to confirm the conversation should be erased for good.")
+        erase_conversation(self.engine, conversation_id)
+        return _redirect(f"/?erased={quote(conversation_id)}")
 
     def label(self, form: dict[str, str]) -> Response:
         conversation_id, turn_index = form.get("conversation", ""), int(form.get("turn", "-1"))
@@ -270,7 +283,7 @@ class ReviewApp:
             number = 1
         shown = items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         rows = "".join(self.row(item, notes.get(item.id, review.Note())) for item in shown)
-        kept = {k: v for k, v in query.items() if k != "page" and v}
+        kept = {k: v for k, v in query.items() if k not in ("page", "erased") and v}
         table = (
             '<table class="conversations"><caption>Newest first. Times are UTC.</caption><thead><tr>'
             '<th scope="col">Last message</th><th scope="col">Conversation</th><th scope="col">Messages</th>'
@@ -289,8 +302,10 @@ class ReviewApp:
                 links.append(f'<a href="/?{urlencode({**kept, "page": number + 1})}" rel="next">Older</a>')
             pager = f'<nav class="pager" aria-label="Pages">{" ".join(links)}</nav>'
         export = f'<p><a class="button" href="/export.csv?{urlencode(kept)}">Export these {len(items)} as CSV</a></p>'
+        erased = query.get("erased")
         body = (
-            self.summary(review.summarise(items))
+            (f'<p class="saved" role="status">Conversation {escape(erased)} was erased.</p>' if erased else "")
+            + self.summary(review.summarise(items))
             + self.filter_form(query, items)
             + f'<p class="count" id="count">{review.counted(len(items), "conversation")}</p>'
             + export
@@ -400,10 +415,17 @@ class ReviewApp:
             '<button type="submit">Save</button></form>'
         )
         status = '<p class="saved" role="status">Saved.</p>' if saved else ""
+        erase = (
+            f'<form method="post" action="/erase" class="erase">{self.csrf_field()}'
+            f'<input type="hidden" name="conversation" value="{escape(item.id)}">'
+            '<label class="check"><input type="checkbox" name="confirm" value="yes" required> '
+            "Erase this conversation for good (a patient's erasure request), with staff comments, tags "
+            'and training labels</label><button type="submit">Erase</button></form>'
+        )
         body = (
             f'{status}<p class="meta">Started {_when(item.started)} UTC · last message {_when(item.ended)} UTC · '
             f"{review.counted(len(item.turns), 'patient message')} · flags: {_badges(item.flags)}</p>"
-            f'{form}<ol class="transcript">{turns}</ol>'
+            f'{form}<ol class="transcript">{turns}</ol>{erase}'
         )
         return self.page(f"Conversation {item.id}", body)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+from html import escape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from netfaq.paths import PROJECT_ROOT
+from netfaq.replies import emergency_notice
+from netfaq.safety import default_rules
 
 WEB_DIR = PROJECT_ROOT / "web"
 FILES = {
@@ -22,6 +25,18 @@ FILES = {
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def page_fields(rasa_url: str) -> dict[str, str]:
+    """What the demo page fills in: the Rasa server, and the notices with the service numbers
+    from data/safety/emergency.yml (the only place they are written)."""
+    services = default_rules().services
+    notice = emergency_notice(services)
+    return {
+        "RASA_URL": rasa_url,
+        "NOTICE": f"{notice} This assistant can't diagnose or read your results.",
+        "EMERGENCY_NOTICE": f"In an emergency, call {services['emergency_number']}.",
+    }
 
 
 def content_security_policy(rasa_url: str) -> str:
@@ -46,7 +61,8 @@ class DemoHandler(SimpleHTTPRequestHandler):
         name, content_type = FILES[path]
         body = (self.web_dir / name).read_bytes()
         if name.endswith(".html"):
-            body = body.replace(b"{{RASA_URL}}", self.rasa_url.encode("utf-8"))
+            for field, value in page_fields(self.rasa_url).items():
+                body = body.replace(f"{{{{{field}}}}}".encode(), escape(value).encode("utf-8"))
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -42,8 +42,9 @@ async def test_welcome_says_what_it_can_and_cannot_do_with_999_and_the_helpline(
     events, messages = await run(ActionWelcome(), make_tracker("greet"))
     text = messages[0]["text"]
     assert "can't give a diagnosis" in text
-    assert "not for emergencies" in text and "999" in text
+    assert "not for emergencies" in text and "999" in text and "NHS 111" in text
     assert "freephone 0808 800 4040" in text
+    assert "kept for 90 days" in text and "delete my conversation" in text
     assert [b["title"] for b in messages[0]["buttons"]][-1] == "Call a nurse"
     assert events == []
 

@@ -372,6 +372,28 @@ def test_review_pages_have_no_serious_accessibility_violations(review_site, brow
         context.close()
 
 
+def test_delete_this_conversation_erases_it_everywhere(site, page):
+    open_chat(page, site)
+    ask(page, "how long does an echo take?")
+    sender = page.evaluate("Object.values(localStorage).map(JSON.parse)[0].sender")
+    engine = sa.create_engine(database_url())
+    assert sender in stored(engine)
+    page.get_by_role("button", name="Delete this conversation").click()
+    page.get_by_role("button", name="Yes, erase it").wait_for()
+    page.get_by_role("button", name="Yes, erase it").click()
+    page.get_by_text("Your conversation has been erased.").wait_for()
+    assert page.locator(".netfaq-msg").count() == 1  # only the word that it was erased
+    assert page.evaluate("Object.values(localStorage).map(JSON.parse)[0].sender") != sender
+    assert sender not in stored(engine)
+    notice = page.locator(".netfaq-notice").inner_text()
+    assert "in an emergency call 999" in notice and "NHS 111 on 111" in notice
+
+
+def stored(engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())
+
+
 def test_unreachable_server_keeps_the_message_for_a_retry(site, page):
     """Runs last in this module: it stops the Rasa server."""
     open_chat(page, site)

@@ -7,8 +7,10 @@ import uuid
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from netfaq.chat import RestClient, chat
+from netfaq.conversations import database_url
 from netfaq.replies import SUGGESTED_QUESTIONS
 from netfaq.safety import default_rules
 from netfaq.servers import free_port, start_rasa_server, wait_until_up
@@ -170,3 +172,35 @@ def test_every_question_the_assistant_suggests_gets_a_real_answer(assistant, que
     reply = texts(assistant.say(question))
     assert "Source:" in reply or "Sources:" in reply, reply
     assert "don't say" not in reply and "not sure our sources" not in reply and "Which test" not in reply, reply
+
+
+def stored_senders() -> set[str]:
+    engine = sa.create_engine(database_url())
+    with engine.connect() as connection:
+        return set(connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())
+
+
+def test_a_patient_erases_their_conversation_after_confirming_and_nothing_else_is_lost(assistant):
+    keep, erase = uuid.uuid4().hex, uuid.uuid4().hex
+    assistant.say("how long does an echo take?", keep)
+    assistant.say("how long does an echo take?", erase)
+    asked = assistant.say("please delete my conversation", erase)
+    assert "erase this whole conversation" in texts(asked)
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
+    assert {keep, erase} <= stored_senders()
+    done = assistant.say("/affirm", erase)
+    assert "Your conversation has been erased." in texts(done)
+    assert {"erase_conversation": True} in [r.get("custom") for r in done]
+    senders = stored_senders()
+    assert erase not in senders and keep in senders
+    # Saying no keeps it.
+    assistant.say("delete my conversation", keep)
+    assert "nothing has been erased" in texts(assistant.say("/deny", keep))
+    assert keep in stored_senders()
+
+
+def test_the_opening_message_says_what_is_kept_and_how_to_erase_it(assistant):
+    welcome = texts(assistant.say("/greet"))
+    assert "personal details such as phone numbers removed, kept for 90 days" in welcome
+    assert 'say "delete my conversation"' in welcome
+    assert "in an emergency call 999" in welcome and "NHS 111 on 111" in welcome

@@ -283,3 +283,16 @@ def test_command_line_twin_marks_labels_and_exports(tmp_path):
     summary = cli("summary", db=db).stdout
     assert "4 conversations, 7 patient messages; handoffs 1; emergencies 1; negative feedback 1" in summary
     assert "top procedures: mibg_scan 2, abdominal_ultrasound 1" in summary
+
+
+def test_command_line_erasure_needs_confirming_and_keeps_the_rest(tmp_path):
+    db = tmp_path / "conversations.db"
+    engine = store_conversations(db)
+    before = {c.id for c in review.conversations(engine)}
+    refused = cli("erase", "emergency", db=db)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert {c.id for c in review.conversations(engine)} == before
+    erased = cli("erase", "emergency", "--yes", db=db)
+    assert erased.returncode == 0 and erased.stdout.startswith("erased emergency:")
+    assert {c.id for c in review.conversations(engine)} == before - {"emergency"}
+    assert cli("erase", "emergency", "--yes", db=db).returncode == 1  # nothing left to erase

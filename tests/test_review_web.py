@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -30,7 +30,8 @@ def stored(tmp_path_factory) -> Path:
 @pytest.fixture
 def site(stored, tmp_path):
     """A review server on its own copy of the stored conversations (tests change notes and labels)."""
-    shutil.copy(stored, tmp_path / "conversations.db")
+    with sqlite3.connect(stored) as source, sqlite3.connect(tmp_path / "conversations.db") as copy:
+        source.backup(copy)  # a copy that includes what is still in the write-ahead log
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'conversations.db'}")
     server = make_server(make_app(engine, TOKEN), 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -224,3 +225,25 @@ def test_a_database_without_conversations_shows_an_empty_list(tmp_path):
 def test_review_token_file_is_not_committed():
     ignored = (Path(__file__).resolve().parent.parent / ".gitignore").read_text()
     assert "var/" in ignored.split()
+
+
+def test_staff_erase_a_conversation_on_request_and_nothing_else_is_lost(site, staff):
+    engine = site["engine"]
+    annotations.save_note(engine, "emergency", reviewed=True, note="called back", tags=("urgent",))
+    before = set(conversation_ids(engine))
+    token = csrf(staff, site["url"] + "/conversations/emergency")
+    unconfirmed = staff.post(site["url"] + "/erase", data={"csrf": token, "conversation": "emergency"})
+    assert unconfirmed.status_code == 400 and "emergency" in conversation_ids(engine)
+    done = staff.post(site["url"] + "/erase", data={"csrf": token, "conversation": "emergency", "confirm": "yes"})
+    assert done.status_code == 200 and "Conversation emergency was erased." in done.text
+    assert set(conversation_ids(engine)) == before - {"emergency"}
+    assert annotations.get_note(engine, "emergency").note == ""
+    assert staff.get(site["url"] + "/conversations/emergency").status_code == 404
+    assert 'href="/conversations/emergency"' not in staff.get(site["url"] + "/").text
+    forged = staff.post(site["url"] + "/erase", data={"csrf": "x", "conversation": "fallback", "confirm": "yes"})
+    assert forged.status_code == 403 and "fallback" in conversation_ids(engine)
+
+
+def conversation_ids(engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())

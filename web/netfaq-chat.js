@@ -6,8 +6,12 @@
  *   <script src="https://YOUR-HOST/netfaq-chat.js" defer
  *           data-server="https://YOUR-RASA-SERVER"
  *           data-title="Questions about your scan"
- *           data-initial-message="/greet"></script>
+ *           data-initial-message="/greet"
+ *           data-notice="This chat is not for emergencies: in an emergency call 999; ..."></script>
  *
+ * data-notice is the line shown above the conversation: the page fills it in with the emergency
+ * and urgent numbers the hospital uses (the demo page takes them from data/safety/emergency.yml).
+ * "Delete this conversation" asks the assistant to erase it; once erased, the widget forgets it too.
  * Talks to Rasa's REST channel. The conversation (sender id, transcript and any message not yet
  * delivered) is kept in localStorage, so a reload keeps it and a network error loses nothing.
  * Every string from the patient or the server is inserted as text, never as HTML.
@@ -20,7 +24,9 @@
     server: (script && script.dataset.server) || "http://127.0.0.1:5005",
     title: (script && script.dataset.title) || "Questions about your scan",
     initialMessage: (script && script.dataset.initialMessage) || "/greet",
+    notice: (script && script.dataset.notice) || "This chat is not for emergencies.",
   };
+  var ERASE_WORDS = "delete my conversation";
   var STORAGE_KEY = "netfaq-chat:" + config.server;
   var REQUEST_TIMEOUT_MS = 30000;
   var PHONE = /\b0\d{3} \d{3} \d{4}\b/g;
@@ -36,8 +42,9 @@
   }
 
   function newSenderId() {
-    if (window.crypto && window.crypto.randomUUID) return "web-" + window.crypto.randomUUID();
-    return "web-" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+    if (window.crypto.randomUUID) return "web-" + window.crypto.randomUUID();
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    return "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
   var state = loadState();
@@ -89,14 +96,13 @@
   });
   var titleId = "netfaq-title";
   var closeButton = el("button", { type: "button", class: "netfaq-close", "aria-label": "Close chat", text: "\u00d7" });
+  var eraseButton = el("button", { type: "button", class: "netfaq-erase", text: "Delete this conversation" });
   var header = el("div", { class: "netfaq-header" }, [
     el("h2", { id: titleId, class: "netfaq-title", text: config.title }),
+    eraseButton,
     closeButton,
   ]);
-  var notice = el("p", {
-    class: "netfaq-notice",
-    text: "Not for emergencies: if you need urgent help, call 999. This assistant can't diagnose or read your results.",
-  });
+  var notice = el("p", { class: "netfaq-notice", text: config.notice });
   var log = el("div", {
     class: "netfaq-log",
     role: "log",
@@ -253,11 +259,18 @@
     post(pending.payload)
       .then(function (replies) {
         state.pending = null;
+        var erased = false;
         (replies || []).forEach(function (reply) {
+          if (reply.custom && reply.custom.erase_conversation) erased = true;
           if (reply.text || (reply.buttons && reply.buttons.length)) {
             state.transcript.push({ from: "bot", text: reply.text || "", buttons: reply.buttons || [] });
           }
         });
+        if (erased) {
+          // The server has erased the conversation: forget it here too, keeping only its last word.
+          var last = state.transcript[state.transcript.length - 1];
+          state = { sender: newSenderId(), transcript: last ? [last] : [], pending: null, open: true, started: true };
+        }
         saveState();
         renderAll();
       })
@@ -311,6 +324,9 @@
   }
 
   launcher.addEventListener("click", openPanel);
+  eraseButton.addEventListener("click", function () {
+    send(ERASE_WORDS, "Delete this conversation");
+  });
   closeButton.addEventListener("click", closePanel);
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closePanel();
