@@ -5,7 +5,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run test train build validate lint format lock evaluate coverage bench clean
+.PHONY: help install run test train build validate lint format lock evaluate coverage bench safety freshness clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,12 @@ bench: train ## benchmarks against a stock `rasa init` assistant (10-30 min): re
 
 coverage: install ## which procedure topics the sources cover
 	$(PY) -m netfaq coverage
+
+safety: install ## render the clinical hazard log (docs/safety/hazard-log.md) from docs/safety/hazards.yml
+	$(PY) -m netfaq safety-report
+
+freshness: install ## sources past their review date and the facts citing them
+	$(PY) -m netfaq freshness
 
 lint: install ## ruff checks and formatting check
 	.venv/bin/ruff check .

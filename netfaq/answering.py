@@ -64,7 +64,7 @@ class MatchSettings:
     minimum: float = 0.30  # below this nothing answers the question
     sure: float = 0.65  # below this the closest facts are given with a note that they may not answer it
     certain: float = 0.75  # ... and below this too, when no fact given shares a word with the question
-    override: float = 0.60  # a fact this close is given even where the intent's topic is a gap
+    override: float = 0.55  # a fact this close (sharing a word) is given even where the intent's topic is a gap
     general: float = 0.55  # a general fact this close answers a question that names no test
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
     distinct: float = 0.10  # ... if no other test's facts come within this

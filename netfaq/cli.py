@@ -10,11 +10,14 @@ import argparse
 import sys
 import time
 import warnings
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netfaq.paths import (
     GENERATED_NLU_FILE,
+    HAZARD_LOG_FILE,
+    HAZARD_REPORT_FILE,
     KNOWLEDGE_DIR,
     PROJECT_ROOT,
     SOURCE_SHINGLES_FILE,
@@ -37,6 +40,9 @@ EXAMPLES = {
     "review": "netfaq review list --flag emergency\n  netfaq review show web-3f2a9c\n  netfaq review web --port 8081",
     "retention": "netfaq retention --days 90\n  NETFAQ_DB_DIALECT=postgresql NETFAQ_DB_HOST=db netfaq retention",
     "shingles": "netfaq shingles --sources ../shared/sources",
+    "safety-report": "netfaq safety-report            # writes docs/safety/hazard-log.md\n"
+    "  netfaq safety-report --check    # fails if the rendered log is out of date",
+    "freshness": "netfaq freshness\n  netfaq freshness --fail --date 2027-01-01",
 }
 
 
@@ -340,6 +346,46 @@ def cmd_shingles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_safety_report(args: argparse.Namespace) -> int:
+    from netfaq.hazards import HazardLogError, existing_tests, load_hazard_log, release_problems, render
+
+    try:
+        log = load_hazard_log(args.log)
+    except HazardLogError as error:
+        print(error, file=sys.stderr)
+        return 1
+    problems = release_problems(log, existing_tests())
+    for problem in problems:
+        print(f"{args.log.name}: {problem}", file=sys.stderr)
+    rendered = render(log)
+    current = args.out.read_text(encoding="utf-8") if args.out.exists() else None
+    if args.check:
+        if current != rendered:
+            print(f"{args.out} is out of date: run netfaq safety-report", file=sys.stderr)
+            return 1
+        print(f"{args.out} is up to date: {len(log.hazards)} hazards, {len(log.control_tests())} control tests")
+    elif current != rendered:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(rendered, encoding="utf-8")
+        print(f"wrote {args.out}: {len(log.hazards)} hazards, {len(log.control_tests())} control tests")
+    else:
+        print(f"{args.out} unchanged: {len(log.hazards)} hazards")
+    return 1 if problems else 0
+
+
+def cmd_freshness(args: argparse.Namespace) -> int:
+    from netfaq.freshness import fail_on_stale, freshness_report, overdue_sources
+
+    try:
+        fail = args.fail or fail_on_stale(os.environ)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    kb = _load(args.knowledge)
+    print(freshness_report(kb, args.date))
+    return 1 if fail and overdue_sources(kb, args.date) else 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from netfaq.evaluate import evaluate_model
 
@@ -496,6 +542,25 @@ def parser() -> argparse.ArgumentParser:
     )
     shingles.add_argument("--sources", type=Path, default=SOURCES_DIR, help="folder of the source .txt files")
     shingles.add_argument("--out", type=Path, default=SOURCE_SHINGLES_FILE)
+
+    safety_report = add(
+        "safety-report",
+        cmd_safety_report,
+        "Render the clinical hazard log to Markdown, checking every control names tests that exist.",
+    )
+    safety_report.add_argument("--log", type=Path, default=HAZARD_LOG_FILE, help="the hazard log (YAML)")
+    safety_report.add_argument("--out", type=Path, default=HAZARD_REPORT_FILE, help="where the Markdown goes")
+    safety_report.add_argument("--check", action="store_true", help="write nothing; fail if --out is out of date")
+
+    freshness = add(
+        "freshness",
+        cmd_freshness,
+        "List sources past their review date and the facts citing them "
+        "(fails with --fail or NETFAQ_STALE_SOURCES=fail when there are any).",
+    )
+    freshness.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
+    freshness.add_argument("--date", type=date.fromisoformat, default=date.today(), help="judge as of this day")
+    freshness.add_argument("--fail", action="store_true", help="exit 1 when any source is overdue")
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from netfaq.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
 from netfaq.paths import KNOWLEDGE_DIR  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The safety case's checks on the run itself (tests/safety_case.py)."""
+    from netfaq.hazards import load_hazard_log
+    from tests.safety_case import HazardControls, SourceFreshness
+
+    config.pluginmanager.register(HazardControls(load_hazard_log()), "netfaq-hazard-controls")
+    config.pluginmanager.register(SourceFreshness(load_knowledge(), date.today()), "netfaq-source-freshness")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -138,3 +138,13 @@ def test_a_new_fact_is_answerable_without_retraining(kb_copy, answerer):
     answer = rebuilt.answer(Turn("how long does an MRI take?", "ask_duration", 0.99))
     assert keys(answer, "mri_scan")[0] == "mri_scan/duration/1"  # the best match first
     assert len(set(rebuilt.index.embedded) - set(answerer.index.embedded)) == 1  # only the new passage
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what if my results don't arrive?", "I had a CT scan three weeks ago and still haven't heard anything"],
+)
+def test_results_that_do_not_arrive_get_the_general_answer_with_its_sources(answerer, question):
+    answer = answerer.answer(Turn(question, "ask_results", 0.9))
+    assert answer.kind == ANSWERED
+    assert "general/results_late/1" in [unit.key for section in answer.sections for unit in section.units]

@@ -403,6 +403,8 @@ def test_unreachable_server_keeps_the_message_for_a_retry(site, page):
     alert = page.get_by_role("alert")
     alert.wait_for()
     assert "can't be reached" in alert.inner_text()
+    notice = page.locator(".netfaq-notice")  # the page's own emergency notice stays in view
+    assert notice.is_visible() and "call 999" in notice.inner_text() and "111" in notice.inner_text()
     assert page.get_by_role("button", name="Try again").is_visible()
     assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == "how do I prepare for a liver ultrasound?"
     assert page.locator(".netfaq-unsent").count() == 1

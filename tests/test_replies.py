@@ -82,6 +82,18 @@ def test_borrowed_facts_say_what_they_were_said_of(kb):
     )
 
 
+def test_facts_from_a_leaflet_for_another_condition_say_so(kb):
+    note = (
+        "Note: this comes from a leaflet written for people whose breast cancer may have spread to the liver, "
+        "not for people with NETs."
+    )
+    liver = section_text(kb, Section("liver_ultrasound", units(kb, "liver_ultrasound/why/1")), TODAY)
+    ct = section_text(kb, Section("ct_scan", units(kb, "ct_scan/why/2")), TODAY)
+    assert note in liver and note in ct
+    nets_only = section_text(kb, Section("ct_scan", units(kb, "ct_scan/why/1")), TODAY)
+    assert "breast" not in nets_only
+
+
 def test_overdue_review_is_flagged_only_after_its_date(kb):
     section = Section("liver_ultrasound", units(kb, "liver_ultrasound/results/1"))
     assert "last reviewed 29 October 2020; its review was due 29 October 2023" in section_text(kb, section, TODAY)

@@ -159,6 +159,9 @@ def test_putting_off_help(text, defers):
         ("how long do I have to fast?", False),
         ("can an ultrasound tell if it's cancer?", False),
         ("is it always cancer", False),
+        ("could these symptoms be a sign of cancer?", True),
+        ("could my flushing mean i have carcinoid", True),
+        ("my dad had bowel cancer, does that mean I need a colonoscopy?", False),
     ],
 )
 def test_diagnosis_and_prognosis_requests(text, declined):
