@@ -96,8 +96,11 @@ def safety_reminder(tracker: Tracker) -> str | None:
     user_messages = [e for e in tracker.events if e.get("event") == "user"]
     for event in reversed(user_messages[:-1][-REMINDER_TURNS:]):
         override = (event.get("parse_data") or {}).get("safety_override")
-        if override is not None and (override.get("category") or "") in rules.reminders:
-            return rules.reminders[override.get("category") or ""]
+        if override is None:
+            continue
+        for category in [override.get("category") or "", *(override.get("also") or [])]:
+            if category in rules.reminders:
+                return rules.reminders[category]
     return None
 
 

@@ -36,6 +36,8 @@ DIAGNOSIS_INTENT = "request_diagnosis"
 
 ANSWERED = "answered"
 DECLINE = "decline"  # a request for a diagnosis, a prognosis or a reading of results
+# What naming a test on its own asks, when no question about it came before.
+OVERVIEW_QUESTION = "what is it and why is it done?"
 CLARIFY = "clarify"  # a question about a test, with no test known: ask which
 OUT_OF_SCOPE = "out_of_scope"
 NOT_UNDERSTOOD = "not_understood"
@@ -66,6 +68,9 @@ class MatchSettings:
     certain: float = 0.75  # ... and below this too, when no fact given shares a word with the question
     override: float = 0.55  # a fact this close (sharing a word) is given even where the intent's topic is a gap
     general: float = 0.55  # a general fact this close answers a question that names no test
+    general_worded: float = 0.40  # ... or this close, sharing most of the question's rarer words
+    general_words: float = 0.75  # along a test's conversation, a general fact with this share of the
+    word_lead: float = 0.4  # question's rarer words, this much more than the test's facts, answers it
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
     distinct: float = 0.10  # ... if no other test's facts come within this
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
@@ -178,6 +183,12 @@ class Answerer:
         self.kb, self.index, self.finder, self.words = kb, index, finder, words
         self.encoder, self.settings = encoder, settings
         self._vectors = lru_cache(maxsize=settings.question_cache)(self._encode)
+        # General topics that answer only messages worded a certain way, with their facts' numbers.
+        self._worded = [
+            (topic, [i for i in index.indexes(None) if index.units[i].topic == topic.id])
+            for topic in kb.general.values()
+            if topic.asked_with
+        ]
 
     def _encode(self, texts: tuple[str, ...]) -> np.ndarray:
         return self.encoder.encode(list(texts))
@@ -224,10 +235,13 @@ class Answerer:
         if names_only or answers_which or (named and turn.intent == INFORM_INTENT):
             previous = self._previous_question(history)
             own = {}
-            if previous is not None:
+            # After a question that only said there is a test ("I've got a scan next week"), naming
+            # the test asks what it is and why it is done.
+            vague = previous is not None and previous.topic is None and self.words.means_a_test(previous.texts[0])
+            if previous is not None and not vague:
                 texts, topic, confident, bare = [previous.texts[0]], previous.topic, previous.confident, previous.bare
             elif topic is None:
-                texts, topic, confident, bare = ["what is it?"], "what_is", True, ""
+                texts, topic, confident, bare = [OVERVIEW_QUESTION], "what_is", True, ""
         elif not named:
             previous = self._previous_question(history)
             if previous is not None:
@@ -274,9 +288,9 @@ class Answerer:
             # A confident general intent ("I'm so anxious waiting") wins unless the test's facts
             # match clearly better; otherwise general facts must match clearly better.
             lean = -1 if general_topic and turn.confidence >= self.settings.confident else 1
-            if (
-                general is not None
-                and self._section_score(general, question) > best + lean * self.settings.general_penalty
+            if general is not None and (
+                self._section_score(general, question) > best + lean * self.settings.general_penalty
+                or self._worded_better(general, reading.procedures, question)
             ):
                 return Answer(ANSWERED, (general,), question.topic)
             if turn.intent in UNCLEAR_INTENTS and best < self.settings.follow_up:
@@ -295,6 +309,9 @@ class Answerer:
             score += s.meaning_weight * self.index.similarities_many(self._vectors(tuple(texts))).max(axis=0)
         if s.word_weight:
             score += s.word_weight * np.max([self.index.word_overlap(t) for t in texts], axis=0)
+        for topic, numbers in self._worded:
+            if not any(topic.answers(t) for t in question.texts):
+                score[numbers] = 0.0
         return score
 
     def _section(self, procedure: str, question: _Question) -> Section:
@@ -350,8 +367,16 @@ class Answerer:
         scores = self.similarities(question)
         general = self.index.indexes(None)
         ranked = sorted(general, key=lambda i: -scores[i])
-        if not ranked or (general_topic is None and scores[ranked[0]] < s.general):
+        if not ranked:
             return None
+        if general_topic is None and scores[ranked[0]] < s.general:
+            if question.confident:
+                return None  # a question about one test's topic ("when do I get my results?")
+            # Less close, but sharing most of the question's rarer words ("does everyone have the
+            # same tests?": "not everyone goes through the same tests").
+            shared = self.index.word_overlap(question.bare)
+            worded = [i for i in ranked if scores[i] >= s.general_worded and shared[i] >= s.shared_words]
+            return Section(None, self._units(worded[: s.best_facts])) if worded else None
         if general_topic:
             # A general topic is broad ("what is a NET?"): all its facts, then the best of the others.
             # The best-matching fact comes first when it is filed under another general topic and
@@ -366,13 +391,30 @@ class Answerer:
         chosen = [i for i in ranked if scores[i] >= scores[ranked[0]] - s.margin][: s.best_facts]
         return Section(None, self._units(sorted(chosen[: s.max_facts])))
 
+    def _worded_better(self, general: Section, procedures: Sequence[str], question: _Question) -> bool:
+        """Whether general facts share most of the question's rarer words and the remembered
+        tests' facts share far fewer: a general question asked along the way."""
+        shared = self.index.word_overlap(question.bare)
+        general_words = max(float(shared[self.index.by_key[u.key]]) for u in general.units)
+        test_words = max(float(shared[i]) for p in procedures for i in self.index.indexes(p))
+        s = self.settings
+        return general_words >= s.general_words and general_words - test_words >= s.word_lead
+
     def _section_score(self, section: Section, question: _Question) -> float:
         scores = self.similarities(question)
         return max(float(scores[self.index.by_key[u.key]]) for u in section.units)
 
     def _without_a_test(self, turn: Turn, text: str, question: _Question, general_topic: str | None) -> Answer:
         general = self._general_section(question, general_topic)
-        vague = self.words.means_a_test(text) and question.topic is None and not self._general_match(question)
+        # "I've got a scan next week" asks which test; "why do I need so many scans?", which the
+        # classifier is sure is a general question, does not.
+        sure_general = general_topic is not None and turn.confidence >= self.settings.confident
+        vague = (
+            self.words.means_a_test(text)
+            and question.topic is None
+            and not sure_general
+            and not self._general_match(question)
+        )
         if general is not None and not vague:
             return Answer(ANSWERED, (general,), question.topic)
         distinct = self._distinct_procedure(question)

@@ -6,6 +6,7 @@ so a content editor can fix a whole batch in one pass.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import time
@@ -24,6 +25,8 @@ from netfaq.schema import (
     SOURCES_SCHEMA,
     TOPICS,
 )
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019`]")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,12 @@ class GeneralTopic:
     title: str
     facts: tuple[Fact, ...]
     offer_helpline: bool = False
+    asked_with: tuple[re.Pattern[str], ...] = ()  # when given, only messages matching one get these facts
+
+    def answers(self, message: str) -> bool:
+        """Whether this topic may answer the message, by its `asked_with` wording."""
+        lowered = _APOSTROPHES.sub("", message.lower())
+        return not self.asked_with or any(pattern.search(lowered) for pattern in self.asked_with)
 
 
 @dataclass(frozen=True)
@@ -300,7 +309,15 @@ class _Loader:
             if raw["id"] in general:
                 self.problem(path, entry, "duplicate general topic id")
             facts = self._facts(path, entry, raw["facts"], sources, {}, set())
-            general[raw["id"]] = GeneralTopic(raw["id"], raw["title"], facts, raw.get("offer_helpline", False))
+            asked_with = []
+            for pattern in raw.get("asked_with", []):
+                try:
+                    asked_with.append(re.compile(pattern))
+                except re.error as error:
+                    self.problem(path, entry, f"bad pattern in 'asked_with' ({pattern!r}): {error}")
+            general[raw["id"]] = GeneralTopic(
+                raw["id"], raw["title"], facts, raw.get("offer_helpline", False), tuple(asked_with)
+            )
         return general
 
     def _load_procedure(self, path: Path, sources: dict[str, Source]) -> Procedure | None:

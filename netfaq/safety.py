@@ -44,17 +44,19 @@ class EmergencyRules:
         """999 (`emergency`) or NHS 111 (`urgent`); the classifier's own emergencies are 999."""
         return self.levels.get(category or "", EMERGENCY)
 
-    def reply(self, category: str | None) -> list[str]:
-        """What to say, in order: the advice for this kind of emergency, then the closing line."""
-        return [self.replies.get(category or "", self.general_reply), self.closing]
+    def reply(self, category: str | None, also: tuple[str, ...] = ()) -> list[str]:
+        """What to say, in order: the advice for this kind of emergency, the reminders of any other
+        kinds in the same message (self-harm's crisis line beside heavy bleeding), the closing line."""
+        reminders = [self.reminders[other] for other in also if other != category and other in self.reminders]
+        return [self.replies.get(category or "", self.general_reply), *dict.fromkeys(reminders), self.closing]
 
-    def advice(self, category: str | None) -> str:
+    def advice(self, category: str | None, also: tuple[str, ...] = ()) -> str:
         """The whole emergency reply as one message."""
-        return "\n".join(self.reply(category))
+        return "\n".join(self.reply(category, also))
 
-    def advice_again(self, category: str | None) -> str:
+    def advice_again(self, category: str | None, also: tuple[str, ...] = ()) -> str:
         """What to say when the patient puts off the advice just given."""
-        return f"{self.deferral_reply}\n{self.advice(category)}"
+        return f"{self.deferral_reply}\n{self.advice(category, also)}"
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -157,13 +159,20 @@ def not_happening_now(text: str | None, rules: EmergencyRules | None = None) -> 
 
 
 def detect_emergency(text: str | None, rules: EmergencyRules | None = None) -> str | None:
-    """The emergency category the message describes as happening now, or None.
+    """The emergency category the message describes as happening now, or None."""
+    found = detect_emergencies(text, rules)
+    return found[0] if found else None
+
+
+def detect_emergencies(text: str | None, rules: EmergencyRules | None = None) -> tuple[str, ...]:
+    """Every category of the most serious level the message describes as happening now, in the
+    file's order ("I've been self-harming ... there's a lot of blood": bleeding, self-harm).
 
     Each sentence is judged on its own: in "having chest pain rn. had my echo last week", the echo
     was last week but the chest pain is now.
     """
     if not text:
-        return None
+        return ()
     rules = rules or default_rules()
     clean = normalise(text, rules.short_forms)
     for pattern in rules.figurative:
@@ -174,13 +183,16 @@ def detect_emergency(text: str | None, rules: EmergencyRules | None = None) -> s
     for level in LEVELS:  # a red flag anywhere in the message wins over an urgent sign
         if level == URGENT and asking:
             continue
+        found: list[str] = []
         for clause in clauses(clean):
             for category, regexes in rules.categories.items():
-                if rules.levels[category] != level:
+                if rules.levels[category] != level or category in found:
                     continue
                 if _signs(regexes, clause, rules) and not _not_now(clause, clean, rules):
-                    return category
-    return None
+                    found.append(category)
+        if found:
+            return tuple(found)
+    return ()
 
 
 def _signs(patterns: tuple[re.Pattern[str], ...], clause: str, rules: EmergencyRules) -> bool:

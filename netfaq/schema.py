@@ -151,6 +151,10 @@ GENERAL_SCHEMA = {
                     "id": _ID,
                     "title": _TEXT,
                     "offer_helpline": {"type": "boolean"},
+                    # Regular expressions on the message (lower case, no apostrophes): when given, the
+                    # topic's facts answer only messages matching one ("my results are late", not
+                    # "when do I get my results?", which asks which test).
+                    "asked_with": {"type": "array", "minItems": 1, "items": _TEXT},
                     "facts": {"type": "array", "minItems": 1, "items": _FACT},
                 },
             },

@@ -25,7 +25,7 @@ from netfaq.safety import (
     asks_about_something,
     asks_for_diagnosis,
     default_rules,
-    detect_emergency,
+    detect_emergencies,
     is_deferral,
     not_happening_now,
 )
@@ -80,7 +80,8 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         rules = default_rules()
         text = message.get(TEXT)
         previous = (message.get(INTENT) or {}).get("name")
-        category = detect_emergency(text, rules)
+        categories = detect_emergencies(text, rules)
+        category, also = (categories[0], categories[1:]) if categories else (None, ())
         doubtful = not_happening_now(text, rules) or asks_about_something(text, rules)
         if category is None and previous == EMERGENCY_INTENT and doubtful:
             # The classifier alone heard an emergency in a question, or in signs that are over or
@@ -92,9 +93,10 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             return
         if category is not None or previous == EMERGENCY_INTENT:
             _force(message, EMERGENCY_INTENT)
-            _add_entity(message, ADVICE_ENTITY, rules.advice(category))
-            _add_entity(message, ADVICE_AGAIN_ENTITY, rules.advice_again(category))
-            message.set(OVERRIDE_KEY, {"category": category, "classifier_intent": previous}, add_to_output=True)
+            _add_entity(message, ADVICE_ENTITY, rules.advice(category, also))
+            _add_entity(message, ADVICE_AGAIN_ENTITY, rules.advice_again(category, also))
+            override = {"category": category, "also": list(also), "classifier_intent": previous}
+            message.set(OVERRIDE_KEY, override, add_to_output=True)
         elif asks_for_diagnosis(text):
             _force(message, DIAGNOSIS_INTENT)
         elif is_deferral(text, rules):

@@ -116,6 +116,10 @@ async def test_answers_after_a_self_harm_disclosure_repeat_where_to_get_help():
     assert "radioactive" in messages[0]["text"]
     assert messages[-1]["text"] == default_rules().reminders["self_harm"] and "116 123" in messages[-1]["text"]
 
+    beside_bleeding = {**disclosure, "parse_data": {"safety_override": {"category": "bleeding", "also": ["self_harm"]}}}
+    events, messages = await run(make_tracker("ask_what_is", text="what's a bone scan?", events=[beside_bleeding]))
+    assert messages[-1]["text"] == default_rules().reminders["self_harm"]
+
     later = [disclosure] + user_event("what is an echo?", "ask_what_is", "echocardiogram") * 3
     events, messages = await run(make_tracker("ask_what_is", text="what's a bone scan?", events=later))
     assert all("116 123" not in m["text"] for m in messages)  # three messages on, no longer

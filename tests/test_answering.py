@@ -148,3 +148,24 @@ def test_results_that_do_not_arrive_get_the_general_answer_with_its_sources(answ
     answer = answerer.answer(Turn(question, "ask_results", 0.9))
     assert answer.kind == ANSWERED
     assert "general/results_late/1" in [unit.key for section in answer.sections for unit in section.units]
+
+
+def test_a_results_question_that_names_no_test_asks_which_unless_the_results_are_late(answerer):
+    assert answerer.answer(Turn("when do I get the results back?", "ask_results", 0.99)).kind == CLARIFY
+    late = answerer.answer(Turn("my results still haven't come", "ask_results", 0.99))
+    assert late.kind == ANSWERED and keys(late)[0].startswith("general/results_late/")
+
+
+def test_a_general_question_about_tests_is_answered_not_asked_which_test(answerer):
+    answer = answerer.answer(Turn("why do I need so many different scans", "ask_diagnosis_process", 0.98))
+    assert answer.kind == ANSWERED and "general/diagnosis_process/1" in keys(answer)
+    # Asked along a test's conversation, with the general fact sharing its words and the test's not.
+    history = [past("is the gallium scan radioactive?", "ask_risks", "ga68_dotatate_pet")]
+    along = answerer.answer(Turn("does everyone have the same tests", "ask_what_is", 0.42), history)
+    assert keys(along) == ["general/diagnosis_process/2"]
+
+
+def test_naming_the_test_after_only_saying_there_is_one_asks_what_it_is_and_why(answerer):
+    history = [Turn("I've got a scan next week", "nlu_fallback", 0.4)]
+    answer = answerer.answer(Turn("the bone one", "inform", 0.7, named=("bone_scan",)), history)
+    assert keys(answer, "bone_scan")[0] == "bone_scan/what_is/1" and "bone_scan/why/1" in keys(answer, "bone_scan")

@@ -45,7 +45,21 @@ def test_red_flags_force_the_emergency_intent_and_carry_the_advice(text, categor
     assert entity(message, "emergency_advice") == advice and "999" in advice
     again = entity(message, "emergency_advice_again")
     assert again.startswith(default_rules().deferral_reply) and again.endswith(advice)
-    assert message.get("safety_override") == {"category": category, "classifier_intent": "ask_preparation"}
+    assert message.get("safety_override") == {
+        "category": category,
+        "also": [],
+        "classifier_intent": "ask_preparation",
+    }
+
+
+def test_self_harm_beside_another_red_flag_gets_both_pieces_of_advice_from_the_rasa_server():
+    text = "I've been self harming since my diagnosis and I've cut deep this time, there's a lot of blood"
+    message = guarded(parsed(text, ("ask_coping", 0.7), ("emergency", 0.2)))
+    advice = entity(message, "emergency_advice")
+    assert advice == default_rules().advice("bleeding", ("self_harm",))
+    assert advice.startswith("Heavy bleeding needs urgent help. Please call 999 now.")
+    assert "Samaritans" in advice and "116 123" in advice
+    assert message.get("safety_override")["also"] == ["self_harm"]
 
 
 def test_the_classifier_alone_gets_the_general_advice():

@@ -213,3 +213,12 @@ def test_an_unknown_bank_holiday_calendar_is_named(kb_copy):
         KnowledgeBaseError, match=r"helpline.yml: helpline, bank_holidays: unknown country or region XX/ENG"
     ):
         load_knowledge(kb_copy)
+
+
+def test_a_bad_asked_with_pattern_is_named(kb_copy):
+    path = kb_copy / "general.yml"
+    path.write_text(path.read_text().replace(r"\b(still|been) waiting\b", r"\b(still|been waiting"))
+    with pytest.raises(
+        KnowledgeBaseError, match=r"general.yml: general topic 'results_late': bad pattern in 'asked_with'"
+    ):
+        load_knowledge(kb_copy)

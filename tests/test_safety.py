@@ -13,6 +13,7 @@ from netfaq.safety import (
     about_own_case,
     asks_for_diagnosis,
     default_rules,
+    detect_emergencies,
     detect_emergency,
     is_deferral,
     load_rules,
@@ -58,6 +59,7 @@ def test_look_alikes_are_not_emergencies(text):
         ("I had chest pain last year. It's back now.", "chest_pain"),
         ("is it normal to feel dizzy after the injection? i feel dizzy now", "injection_reaction"),
         ("the injection site is red and sore", "injection_site"),
+        ("Mum's been feeling sick and a bit dizzy since her octreotide injection this afternoon", "injection_reaction"),
     ],
 )
 def test_categories(text, category):
@@ -171,3 +173,13 @@ def test_diagnosis_and_prognosis_requests(text, declined):
 def test_own_findings():
     assert about_own_case("my CT report says a lesion, what is it")
     assert not about_own_case("what is an octreotide scan? my mother has one next week")
+
+
+def test_every_red_flag_in_a_message_is_found_and_self_harm_keeps_its_crisis_line():
+    text = "I've been self harming since my diagnosis and I've cut deep this time, there's a lot of blood"
+    assert detect_emergencies(text) == ("bleeding", "self_harm")
+    rules = default_rules()
+    advice = rules.advice("bleeding", ("self_harm",))
+    assert advice.splitlines() == [rules.replies["bleeding"], rules.reminders["self_harm"], rules.closing]
+    assert detect_emergencies("I have chest pain and a temperature") == ("chest_pain",)  # 999 outranks 111
+    assert detect_emergencies("how long does an MRI take?") == ()
