@@ -321,6 +321,23 @@ def serving_section(results: Results) -> list[str]:
             )
         )
     lines += _table(("concurrent", "measure", "ours", "stock", "ratio"), rows)
+    if results.ours_new_wording is not None:
+        lines += [
+            "",
+            "### Load with every question embedded anew",
+            "",
+            "Ours again with no question-embedding cache (`question_cache=0`): the figures for wording never "
+            "seen before. As shipped, the answerer keeps the embeddings of the last 4,096 questions.",
+            "",
+        ]
+        fresh = []
+        for lv in results.ours_new_wording.levels:
+            base = level(stock, lv.concurrency)
+            for name in ("msgs_per_s", "p50_ms", "p95_ms", "p99_ms"):
+                o, s = getattr(lv, name), getattr(base, name) if base else None
+                fresh.append((lv.concurrency, name, _n(o), _n(s), _ratio(o, s)))
+            fresh.append((lv.concurrency, "messages / errors", f"{lv.messages} / {lv.errors}", "", ""))
+        lines += _table(("concurrent", "measure", "ours, no cache", "stock", "ratio"), fresh)
     return lines
 
 

@@ -27,6 +27,7 @@ class Results:
     ours: Serving
     stock: Serving | None
     answers: dict[str, Any] | None = None  # bench/answers.py: each set's summary, and the shared eval
+    ours_new_wording: Serving | None = None  # ours again without the question-embedding cache
 
 
 @dataclass
@@ -111,6 +112,21 @@ def answer_targets(results: Results) -> list[Target]:
     return found
 
 
+def new_wording_targets(results: Results) -> list[Target]:
+    """The latency target again with every question embedded anew (no question cache)."""
+    new10 = level(results.ours_new_wording, 10)
+    if new10 is None:
+        return []
+    return [
+        Target(
+            "p95 latency at 10 concurrent, every question embedded anew (no question cache)",
+            "≤ 150 ms",
+            f"{new10.p95_ms:.0f} ms",
+            new10.p95_ms <= 150,
+        )
+    ]
+
+
 def targets(results: Results) -> list[Target]:
     ours10, stock10 = level(results.ours, 10), level(results.stock, 10)
     throughput = ratio(ours10.msgs_per_s if ours10 else None, stock10.msgs_per_s if stock10 else None)
@@ -132,6 +148,7 @@ def targets(results: Results) -> list[Target]:
             f"{ours10.p95_ms:.0f} ms" if ours10 else "not measured",
             ours10.p95_ms <= 150 if ours10 else None,
         ),
+        *new_wording_targets(results),
         Target(
             "Start to first answer",
             "≤ 20 s",

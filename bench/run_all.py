@@ -120,9 +120,19 @@ def run(args: argparse.Namespace) -> Results:
         ours = serving.measure(
             "ours",
             model,
-            lambda: serving.start_ours(model, logs, work / "conversations.db", serving.NO_QUESTION_CACHE),
+            lambda: serving.start_ours(model, logs, work / "conversations.db"),
             serving.OUR_CONVERSATIONS,
             args.concurrency,
+            args.duration,
+            say,
+        )
+        say("serving: our assistant again with no question cache (every question embedded anew)")
+        new_wording = serving.measure(
+            "ours, no question cache",
+            model,
+            lambda: serving.start_ours(model, logs, work / "conversations-new.db", serving.NO_QUESTION_CACHE),
+            serving.OUR_CONVERSATIONS,
+            [c for c in args.concurrency if c <= 10],
             args.duration,
             say,
         )
@@ -150,7 +160,8 @@ def run(args: argparse.Namespace) -> Results:
         "code": code_version(),
     }
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return Results(generated, machine(), settings, u, Training(ours_s, ours_mb, stock_s), ours, stock, answer_level)
+    training = Training(ours_s, ours_mb, stock_s)
+    return Results(generated, machine(), settings, u, training, ours, stock, answer_level, new_wording)
 
 
 def measure_answers(model: Path, logs: Path) -> dict[str, Any]:

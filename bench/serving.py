@@ -147,8 +147,9 @@ def group_rss_mb(group: int) -> float:
     return total / 2**20
 
 
-# The serving benchmark repeats a few conversations; with the answerer's cache of question
-# embeddings every repeat would skip the model. It runs without it: the figures are for new wording.
+# The serving benchmark repeats a few conversations, so with the answerer's cache of question
+# embeddings (as shipped) no question is embedded after the warm-up. A second run without the cache
+# gives the figures for wording never seen before, every question embedded anew.
 NO_QUESTION_CACHE = {"NETFAQ_MATCH_SETTINGS": "question_cache=0"}
 
 

@@ -182,7 +182,8 @@ class Answerer:
     ):
         self.kb, self.index, self.finder, self.words = kb, index, finder, words
         self.encoder, self.settings = encoder, settings
-        self._vectors = lru_cache(maxsize=settings.question_cache)(self._encode)
+        self._embedded = lru_cache(maxsize=settings.question_cache)(self._embed)
+        self._this_answer: dict[str, np.ndarray] = {}  # each text is embedded once per answer, cache or not
         # General topics that answer only messages worded a certain way, with their facts' numbers.
         self._worded = [
             (topic, [i for i in index.indexes(None) if index.units[i].topic == topic.id])
@@ -190,10 +191,18 @@ class Answerer:
             if topic.asked_with
         ]
 
-    def _encode(self, texts: tuple[str, ...]) -> np.ndarray:
-        return self.encoder.encode(list(texts))
+    def _embed(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text])[0]
+
+    def _vectors(self, texts: tuple[str, ...]) -> np.ndarray:
+        for text in texts:
+            if text not in self._this_answer:
+                self._this_answer[text] = self._embedded(text)
+        return np.stack([self._this_answer[text] for text in texts])
 
     def answer(self, turn: Turn, history: Sequence[Turn] = ()) -> Answer:
+        # Synchronous from here to the return, so one answer's texts never mix with another's.
+        self._this_answer = {}
         reading = self._read(turn, history)
         if turn.intent != DIAGNOSIS_INTENT:
             return self._respond(turn, reading, history)
@@ -284,12 +293,14 @@ class Answerer:
             # Only the conversation says which test: make sure the message is really about it, and
             # not a general question ("does everyone have the same tests?") asked along the way.
             best = max(self._best(p, question) for p in reading.procedures)
-            general = self._general_section(question, general_topic)
+            # The message alone: joined to the test question before it, it would not be general.
+            alone = replace(question, texts=question.texts[:1])
+            general = self._general_section(alone, general_topic)
             # A confident general intent ("I'm so anxious waiting") wins unless the test's facts
             # match clearly better; otherwise general facts must match clearly better.
             lean = -1 if general_topic and turn.confidence >= self.settings.confident else 1
             if general is not None and (
-                self._section_score(general, question) > best + lean * self.settings.general_penalty
+                self._section_score(general, alone) > best + lean * self.settings.general_penalty
                 or self._worded_better(general, reading.procedures, question)
             ):
                 return Answer(ANSWERED, (general,), question.topic)
