@@ -251,7 +251,8 @@ class Answerer:
                 texts, topic, confident, bare = [previous.texts[0]], previous.topic, previous.confident, previous.bare
             elif topic is None:
                 texts, topic, confident, bare = [OVERVIEW_QUESTION], "what_is", True, ""
-        elif not named:
+        elif not named and not confident:
+            # Unsure what is asked ("what about for children?"): matched with the question before too.
             previous = self._previous_question(history)
             if previous is not None:
                 texts.append(f"{previous.texts[0]} {corrected}")
@@ -289,7 +290,7 @@ class Answerer:
         if not reading.procedures:
             return self._without_a_test(turn, text, question, general_topic)
         sections = tuple(self._section(p, question) for p in reading.procedures)
-        if not reading.named and not reading.about_tests:
+        if not reading.named and not reading.about_tests and not question.confident:
             # Only the conversation says which test: make sure the message is really about it, and
             # not a general question ("does everyone have the same tests?") asked along the way.
             best = max(self._best(p, question) for p in reading.procedures)
