@@ -5,7 +5,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run test train build validate lint format lock evaluate coverage bench safety freshness clean
+.PHONY: help install run test train retrain rollback build validate lint format lock evaluate coverage bench safety freshness clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,12 @@ build: install ## validate the knowledge base and write what derives from it
 
 train: install ## build, then train a model if data, domain or config changed
 	$(PY) -m netfaq train
+
+retrain: install ## validate, train, measure against the model in service, promote only if not worse
+	$(PY) -m netfaq retrain
+
+rollback: install ## put the model promoted before the one in service back in service
+	$(PY) -m netfaq rollback
 
 validate: install ## check the knowledge base and the Rasa training data
 	$(PY) -m netfaq validate

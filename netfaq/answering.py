@@ -73,6 +73,7 @@ class MatchSettings:
     word_lead: float = 0.4  # question's rarer words, this much more than the test's facts, answers it
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
     distinct: float = 0.10  # ... if no other test's facts come within this
+    faq: float = 0.80  # a FAQ asked this closely like one of its phrasings answers, whatever test is named
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
     question_cache: int = 4096  # questions whose embeddings are kept (0: none, as the benchmark runs)
 
@@ -190,6 +191,7 @@ class Answerer:
             for topic in kb.general.values()
             if topic.asked_with
         ]
+        self._faq_units = [i for i in index.indexes(None) if kb.general[index.units[i].topic].asked_as]
 
     def _embed(self, text: str) -> np.ndarray:
         return self.encoder.encode([text])[0]
@@ -287,6 +289,9 @@ class Answerer:
     def _respond(self, turn: Turn, reading: _Reading, history: Sequence[Turn]) -> Answer:
         question, text = reading.question, reading.text
         general_topic = self._general_topic(turn.intent)
+        faq = self._faq_section(question) if self._faq_units else None
+        if faq is not None:
+            return Answer(ANSWERED, (faq,), question.topic)
         if not reading.procedures:
             return self._without_a_test(turn, text, question, general_topic)
         sections = tuple(self._section(p, question) for p in reading.procedures)
@@ -372,6 +377,16 @@ class Answerer:
         scores = self.similarities(question, procedure)
         own = self.index.indexes(procedure)
         return float(scores[own].max()) if own else 0.0
+
+    def _faq_section(self, question: _Question) -> Section | None:
+        """A FAQ asked (nearly) as one of its phrasings: "can I bring someone to my MRI?" belongs to
+        no single test, so it answers even when a test is named or remembered."""
+        scores = self.similarities(replace(question, texts=question.texts[:1]))
+        best = max(self._faq_units, key=lambda i: scores[i])
+        if scores[best] < self.settings.faq:
+            return None
+        topic = self.index.units[best].topic
+        return Section(None, self._units([i for i in self._faq_units if self.index.units[i].topic == topic]))
 
     def _general_section(self, question: _Question, general_topic: str | None) -> Section | None:
         """General facts (about NETs, not one test) that answer the question, if any do well enough."""

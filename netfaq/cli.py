@@ -43,6 +43,16 @@ EXAMPLES = {
     "safety-report": "netfaq safety-report            # writes docs/safety/hazard-log.md\n"
     "  netfaq safety-report --check    # fails if the rendered log is out of date",
     "freshness": "netfaq freshness\n  netfaq freshness --fail --date 2027-01-01",
+    "ingest": "netfaq ingest leaflets/capsule-endoscopy.html --id capsule_endoscopy --source-id nhs_capsule",
+    "draft": "netfaq draft accept capsule_endoscopy",
+    "accept": "netfaq draft accept capsule_endoscopy\n"
+    "  netfaq draft accept data/knowledge/drafts/capsule_endoscopy.yml",
+    "faq": "netfaq faq add --id bring_someone --question 'Can I bring someone with me?' \\\n"
+    "      --answer 'You can bring one adult with you to the waiting area.' --source hospital_visiting \\\n"
+    "      --asked-as 'can my husband come with me' --asked-as 'can i bring a friend'",
+    "retrain": "netfaq retrain --by 'A. Developer'\n  netfaq retrain --by 'A. Developer' --finetune",
+    "rollback": "netfaq rollback",
+    "models": "netfaq models",
 }
 
 
@@ -105,6 +115,96 @@ def cmd_train(args: argparse.Namespace) -> int:
     code = train(force=args.force)
     print(f"rasa train finished in {time.monotonic() - started:.1f}s (exit {code})")
     return code
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from netfaq.drafts import write_draft
+    from netfaq.ingest import Ingester, IngestError
+
+    started = time.monotonic()
+    try:
+        draft = write_draft(args.document, args.id, args.source_id, args.name)
+    except IngestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    ingested = Ingester().ingest(args.document)
+    for section in ingested.sections:
+        print(f"  section line {section.heading.number:>3}: {section.heading.text[:60]!r} -> {section.topic or '-'}")
+    for figure in ingested.figures:
+        label = f" ({figure.label})" if figure.label else ""
+        print(f"  {figure.kind:<8} {figure.text!r} line {figure.line.number}{label}")
+    print(f"draft written to {draft} in {time.monotonic() - started:.1f}s: check it, then `netfaq draft accept`")
+    return 0
+
+
+def cmd_draft_accept(args: argparse.Namespace) -> int:
+    from netfaq.drafts import DraftError, accept, draft_path
+
+    try:
+        written = accept(draft_path(args.draft))
+    except DraftError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"accepted: {written} (and its source in sources.yml). Next: netfaq build, then netfaq retrain")
+    return 0
+
+
+def cmd_faq_add(args: argparse.Namespace) -> int:
+    from netfaq.faqs import FaqError, add_faq
+
+    try:
+        written = add_faq(args.id, args.question, args.answer, args.source, args.asked_as)
+    except FaqError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {written}: answered as soon as the action server reloads the knowledge base (no retraining)")
+    return 0
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from netfaq.gate import render, retrain
+    from netfaq.model_registry import RegistryError
+
+    try:
+        outcome = retrain(args.by, finetune=args.finetune, tolerance=args.tolerance)
+    except RegistryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if outcome.rows:
+        print(render(outcome.rows))
+    print(outcome.message, *(f"{k} {v:.1f}s" for k, v in outcome.seconds.items()))
+    if outcome.promoted:
+        print("Restart the Rasa server to serve it (netfaq run, or your service manager).")
+    return 0 if outcome.promoted or outcome.message.startswith("nothing changed") else 1
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from netfaq.model_registry import RegistryError, rollback
+
+    try:
+        out, back = rollback()
+    except RegistryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"rolled back: {back.model} (promoted {back.promoted_at} by {back.promoted_by}) is in service again")
+    print(f"taken out of service: {out.model}. Restart the Rasa server to serve {back.model}.")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from netfaq.model_registry import RegistryError, load
+
+    try:
+        registry = load()
+    except RegistryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for m in registry.history:
+        mark = "*" if m.model == registry.in_service else " "
+        f1, right = m.metrics.get("intent macro-F1"), m.metrics.get("questions right")
+        print(f"{mark} {m.model}  promoted {m.promoted_at} by {m.promoted_by}  F1 {f1}  questions right {right}")
+    print(f"{len(registry.history)} promoted; * in service" if registry.history else "no model promoted yet")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -240,6 +340,18 @@ def cmd_review_inbox(args: argparse.Namespace) -> int:
 
     engine = _review_engine()
     labels = annotations.all_labels(engine)
+    if args.to_data:
+        from netfaq.nlu_files import NluFileError, add_examples
+
+        try:
+            added, already = add_examples([(label.text, label.intent) for label in labels])
+        except NluFileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for item in added:
+            print(f"  {item.file.relative_to(PROJECT_ROOT)}  {item.intent}: {item.text}")
+        print(f"added {len(added)} labelled message(s) to data/nlu ({already} already there). Next: netfaq retrain")
+        return 0
     if args.yaml:
         args.yaml.write_text(annotations.nlu_yaml(labels), encoding="utf-8")
         print(f"wrote {review.counted(len(labels), 'labelled message')} to {args.yaml} (Rasa NLU YAML)")
@@ -495,9 +607,12 @@ def parser() -> argparse.ArgumentParser:
         cmd_review_inbox,
         "The training inbox: messages that fell to fallback or had low confidence; --yaml exports the labelled.",
         into=review_sub,
-        example="netfaq review inbox\n  netfaq review inbox --yaml inbox.yml",
+        example="netfaq review inbox\n  netfaq review inbox --yaml inbox.yml\n  netfaq review inbox --to-data",
     )
     inbox.add_argument("--yaml", type=Path, help="write the labelled messages here as Rasa NLU YAML")
+    inbox.add_argument(
+        "--to-data", action="store_true", help="add the labelled messages to data/nlu, each under its intent"
+    )
     label = add(
         "label",
         cmd_review_label,
@@ -561,6 +676,53 @@ def parser() -> argparse.ArgumentParser:
     freshness.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
     freshness.add_argument("--date", type=date.fromisoformat, default=date.today(), help="judge as of this day")
     freshness.add_argument("--fail", action="store_true", help="exit 1 when any source is overdue")
+
+    ingest = add(
+        "ingest",
+        cmd_ingest,
+        "Read a new source document (text or saved HTML) and write a draft knowledge-base entry to check.",
+    )
+    ingest.add_argument("document", type=Path, help="a .txt file, or a web page saved as .html")
+    ingest.add_argument("--id", help="the new test's id (default: from the document's title)")
+    ingest.add_argument("--source-id", help="the document's id in sources.yml (default: from its file name)")
+    ingest.add_argument("--name", help="the test's name, when the document's title does not give it")
+
+    draft = add("draft", None, "Drafts written by `netfaq ingest`: accept one once a person has checked it.")
+    draft_sub = draft.add_subparsers(dest="draft_command", required=True)
+    accept = add(
+        "accept",
+        cmd_draft_accept,
+        "Move a reviewed draft (no TODO left, reviewed_by filled in) into the knowledge base.",
+        into=draft_sub,
+    )
+    accept.add_argument("draft", help="the draft's procedure id, or its path")
+
+    faq = add("faq", None, "FAQs that belong to no single test, one file each in data/knowledge/faqs/.")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    faq_add = add(
+        "add",
+        cmd_faq_add,
+        "Add a FAQ with its answer, the source it cites and how patients ask it.",
+        into=faq_sub,
+        example=EXAMPLES["faq"],
+    )
+    faq_add.add_argument("--id", required=True, help="lower case and underscores, e.g. bring_someone")
+    faq_add.add_argument("--question", required=True, help="the FAQ as the answer's heading")
+    faq_add.add_argument("--answer", required=True, action="append", help="one fact, in our words (repeatable)")
+    faq_add.add_argument("--source", required=True, help="the id in data/knowledge/sources.yml it comes from")
+    faq_add.add_argument("--asked-as", required=True, action="append", help="a way patients ask it (repeatable)")
+
+    retrain = add(
+        "retrain",
+        cmd_retrain,
+        "Validate, train, measure against the model in service and promote the new model only if it is not worse.",
+    )
+    retrain.add_argument("--by", default=os.environ.get("USER", "unknown"), help="who promotes (default: $USER)")
+    retrain.add_argument("--finetune", action="store_true", help="fine-tune the model in service when safe")
+    retrain.add_argument("--tolerance", type=float, default=0.0, help="intent macro-F1 drop allowed (default 0)")
+
+    add("rollback", cmd_rollback, "Put the model promoted before the one in service back in service.")
+    add("models", cmd_models, "List the promoted models, what they measured and which is in service.")
 
     evaluate = add("evaluate", cmd_evaluate, "Score a trained model on an NLU test set (intent and entity F1).")
     evaluate.add_argument("--data", type=Path, default=Path("tests/nlu/heldout.yml"))

@@ -106,9 +106,14 @@ def score(examples: list[Example], predictions: list[Prediction]) -> Report:
 
 
 def evaluate_model(data: Path, model: Path | None = None) -> Report:
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
     from netfaq.servers import latest_model
+
+    configure_structlog(logging.WARNING)  # not a debug line per parsed message
 
     model = model or latest_model()
     if model is None:

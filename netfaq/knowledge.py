@@ -18,6 +18,7 @@ import yaml
 
 from netfaq.paths import KNOWLEDGE_DIR
 from netfaq.schema import (
+    FAQ_SCHEMA,
     GENERAL_SCHEMA,
     HELPLINE_SCHEMA,
     NOT_IN_SOURCES,
@@ -104,6 +105,7 @@ class GeneralTopic:
     facts: tuple[Fact, ...]
     offer_helpline: bool = False
     asked_with: tuple[re.Pattern[str], ...] = ()  # when given, only messages matching one get these facts
+    asked_as: tuple[str, ...] = ()  # a FAQ's example phrasings, matched like its facts
 
     def answers(self, message: str) -> bool:
         """Whether this topic may answer the message, by its `asked_with` wording."""
@@ -164,6 +166,25 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     return loader.load()
 
 
+def problems_with(directory: Path, changes: dict[str, str]) -> list[Problem]:
+    """The problems the knowledge base in `directory` would have with these files written
+    (path inside it -> text), found in a scratch copy: nothing is written to `directory`."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / "data" / "knowledge"
+        shutil.copytree(directory, trial, ignore=shutil.ignore_patterns("drafts"))
+        for name, text in changes.items():
+            (trial / name).parent.mkdir(parents=True, exist_ok=True)
+            (trial / name).write_text(text, encoding="utf-8")
+        try:
+            load_knowledge(trial)
+        except KnowledgeBaseError as error:
+            return error.problems
+    return []
+
+
 class _Loader:
     def __init__(self, directory: Path):
         self.directory = directory
@@ -188,6 +209,12 @@ class _Loader:
         sources = self._load_sources(sources_file)
         helpline = self._load_helpline(helpline_file, sources)
         general = self._load_general(general_file, sources)
+        for path in sorted((self.directory / "faqs").glob("*.yml")):
+            faq = self._load_faq(path, sources)
+            if faq is not None and faq.id in general:
+                self.problem(path, f"faq '{faq.id}'", "id already used by a general topic or another FAQ")
+            elif faq is not None:
+                general[faq.id] = faq
         procedures: dict[str, Procedure] = {}
         alias_owner: dict[str, tuple[str, Path]] = {}
         if not procedure_files:
@@ -320,6 +347,18 @@ class _Loader:
             )
         return general
 
+    def _load_faq(self, path: Path, sources: dict[str, Source]) -> GeneralTopic | None:
+        data = self._read(path, FAQ_SCHEMA)
+        if data is None:
+            return None
+        raw = data["faq"]
+        entry = f"faq '{raw['id']}'"
+        if path.stem != raw["id"]:
+            self.problem(path, entry, f"file name must be the FAQ id ({raw['id']}.yml)")
+        facts = self._facts(path, entry, raw["answer"], sources, {}, set())
+        phrasings = tuple(" ".join(p.split()) for p in raw["asked_as"])
+        return GeneralTopic(raw["id"], raw["question"], facts, raw.get("offer_helpline", False), asked_as=phrasings)
+
     def _load_procedure(self, path: Path, sources: dict[str, Source]) -> Procedure | None:
         data = self._read(path, PROCEDURE_SCHEMA)
         if data is None:
@@ -389,6 +428,11 @@ def _entry_name(data: Any, error: jsonschema.ValidationError) -> str:
             name += f", figure '{rest[1]}'"
         elif len(rest) >= 2 and rest[0] == "aliases":
             name += f", alias {rest[1] + 1}"
+        return name
+    if head == "faq" and isinstance(data.get("faq"), dict):
+        name = f"faq '{data['faq'].get('id', '?')}'"
+        if len(path) >= 3 and path[1] in ("answer", "asked_as") and isinstance(path[2], int):
+            name += f", {'fact' if path[1] == 'answer' else 'phrasing'} {path[2] + 1}"
         return name
     if head in ("sources", "general") and len(path) >= 2 and isinstance(path[1], int):
         items = data.get(head) or []

@@ -58,13 +58,16 @@ def sentences(text: str) -> list[str]:
 
 
 def passages(kb: KnowledgeBase, unit: FactUnit) -> list[str]:
-    """What is embedded for a fact: the whole fact and, if it has several, each sentence."""
+    """What is embedded for a fact: the whole fact and, if it has several, each sentence; for a
+    FAQ's fact, also the ways patients ask the FAQ."""
     if unit.procedure is None:
         label = kb.general[unit.topic].title
+        phrasings = list(kb.general[unit.topic].asked_as)
     else:
         label = f"{kb.procedures[unit.procedure].name}, {TOPIC_HEADINGS[unit.topic].lower()}"
+        phrasings = []
     parts = sentences(unit.text)
-    return [f"{label}: {text}" for text in ([unit.text] + parts if len(parts) > 1 else parts)]
+    return [f"{label}: {text}" for text in ([unit.text] + parts if len(parts) > 1 else parts)] + phrasings
 
 
 class FactIndex:

@@ -26,13 +26,13 @@ import yaml
 
 from netfaq import annotations, review
 from netfaq.conversations import erase_conversation
-from netfaq.paths import KNOWLEDGE_DIR, PROJECT_ROOT
+from netfaq.paths import CODE_ROOT, KNOWLEDGE_DIR, PROJECT_ROOT
 
 TOKEN_FILE = PROJECT_ROOT / "var" / "review-token"
 COOKIE = "netfaq_review"
 PAGE_SIZE = 50
 MAX_FORM_BYTES = 64 * 1024
-CSS_FILE = PROJECT_ROOT / "web" / "review.css"
+CSS_FILE = CODE_ROOT / "web" / "review.css"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "

@@ -12,7 +12,7 @@ import time
 from netfaq.chat import RestClient, chat
 from netfaq.review_web import review_token
 from netfaq.servers import (
-    latest_model,
+    served_model,
     start_action_server,
     start_rasa_server,
     start_review_server,
@@ -33,7 +33,7 @@ def run(
     review_port: int = 8081,
     open_chat: bool = True,
 ) -> int:
-    model = latest_model()
+    model = served_model()
     if model is None:
         print("No trained model in models/: training failed or was skipped.", file=sys.stderr)
         return 1

@@ -161,3 +161,24 @@ GENERAL_SCHEMA = {
         }
     },
 }
+
+FAQ_SCHEMA = {
+    "type": "object",
+    "required": ["faq"],
+    "additionalProperties": False,
+    "properties": {
+        "faq": {
+            "type": "object",
+            "required": ["id", "question", "answer", "asked_as"],
+            "additionalProperties": False,
+            "properties": {
+                "id": _ID,
+                "question": _TEXT,  # shown as the answer's heading
+                "answer": {"type": "array", "minItems": 1, "items": _FACT},
+                # How patients ask it: matched like the facts themselves, so no retraining is needed.
+                "asked_as": {"type": "array", "minItems": 1, "items": _TEXT},
+                "offer_helpline": {"type": "boolean"},
+            },
+        }
+    },
+}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from netfaq.paths import BUILD_DIR, INTENT_CLASSIFIER_CODE, MODELS_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
+from netfaq.paths import BUILD_DIR, CODE_ROOT, INTENT_CLASSIFIER_CODE, MODELS_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
 
 BIN = Path(sys.executable).parent
 
@@ -47,24 +47,25 @@ def rasa_command() -> list[str]:
     return [str(BIN / "rasa")]
 
 
-# Everything a trained model depends on. Rasa 3 re-packages a model on every `rasa train` (28 s
-# here even when its cache makes every component a no-op), so we skip the call ourselves.
-TRAINING_INPUTS = (
-    *("config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories", "data/augmentation", "rasa_extensions"),
-    *(str(path.relative_to(PROJECT_ROOT)) for path in INTENT_CLASSIFIER_CODE),
-)
+# Everything a trained model depends on: the project's data and settings, and our code Rasa runs
+# in training. Rasa 3 re-packages a model on every `rasa train` (28 s here even when its cache
+# makes every component a no-op), so we skip the call ourselves.
+TRAINING_DATA = ("config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories", "data/augmentation")
+TRAINING_CODE = ("rasa_extensions", *(str(path.relative_to(CODE_ROOT)) for path in INTENT_CLASSIFIER_CODE))
 
 
-def training_fingerprint() -> str:
+def training_fingerprint(project: Path = PROJECT_ROOT) -> str:
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"rasa {version('rasa')}".encode())
-    for name in (*TRAINING_INPUTS, str(SPACY_MODEL_DIR.relative_to(PROJECT_ROOT))):
-        path = PROJECT_ROOT / name
+    inputs = [(project, name) for name in TRAINING_DATA] + [(CODE_ROOT, name) for name in TRAINING_CODE]
+    inputs.append((project, str(SPACY_MODEL_DIR.relative_to(PROJECT_ROOT))))
+    for root, name in inputs:
+        path = root / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
             if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(str(file.relative_to(PROJECT_ROOT)).encode() + b"\0" + file.read_bytes())
+                digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -81,8 +82,20 @@ def latest_model() -> Path | None:
     return models[-1] if models else None
 
 
-def train(force: bool = False) -> int:
-    """Train unless a model for the current data, domain and config already exists."""
+def served_model() -> Path | None:
+    """The promoted model in service (models/registry.json), else the latest one."""
+    from netfaq.model_registry import load
+
+    in_service = load().in_service
+    if in_service and (MODELS_DIR / in_service).exists():
+        return MODELS_DIR / in_service
+    return latest_model()
+
+
+def train(force: bool = False, finetune_from: Path | None = None) -> int:
+    """Train unless a model for the current data, domain and config already exists.
+
+    With `finetune_from`, Rasa continues training that model on the new data (`rasa train --finetune`)."""
     target = current_model()
     if target.exists() and not force:
         print(f"Model is up to date: {target.relative_to(PROJECT_ROOT)} (nothing changed since it was trained)")
@@ -90,6 +103,8 @@ def train(force: bool = False) -> int:
     command = rasa_command() + ["train", "--out", str(MODELS_DIR), "--fixed-model-name", target.name[:-7]]
     if force:
         command.append("--force")
+    if finetune_from is not None:
+        command += ["--finetune", str(finetune_from), "--epoch-fraction", "0.5"]
     code = subprocess.call(command, cwd=PROJECT_ROOT, env=quiet_env())
     if code == 0:
         removed = remove_old_models(MODELS_DIR, KEPT_MODELS)
@@ -102,11 +117,15 @@ KEPT_MODELS = 3  # the new one and two to go back to
 
 
 def remove_old_models(folder: Path, keep: int) -> list[Path]:
-    """Every retraining adds a model (8 MB); delete all but the `keep` newest of ours."""
+    """Every retraining adds a model (8 MB); delete all but the `keep` newest of ours and the promoted ones."""
+    from netfaq.model_registry import kept_models
+
+    promoted = kept_models(folder / "registry.json")
     models = sorted(folder.glob("netfaq-*.tar.gz"), key=lambda path: path.stat().st_mtime, reverse=True)
-    for old in models[keep:]:
-        old.unlink()
-    return models[keep:]
+    old = [model for model in models[keep:] if model.name not in promoted]
+    for model in old:
+        model.unlink()
+    return old
 
 
 def endpoints_for(action_port: int, base: Path = PROJECT_ROOT / "endpoints.yml") -> Path:

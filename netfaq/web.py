@@ -8,11 +8,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from netfaq.paths import PROJECT_ROOT
+from netfaq.paths import CODE_ROOT
 from netfaq.replies import emergency_notice
 from netfaq.safety import default_rules
 
-WEB_DIR = PROJECT_ROOT / "web"
+WEB_DIR = CODE_ROOT / "web"
 FILES = {
     "/": ("demo.html", "text/html; charset=utf-8"),
     "/index.html": ("demo.html", "text/html; charset=utf-8"),

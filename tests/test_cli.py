@@ -87,24 +87,22 @@ def test_train_skips_when_nothing_changed():
     assert current_model().exists()
 
 
-def test_fingerprint_changes_with_training_data(tmp_path, monkeypatch):
+def test_fingerprint_changes_with_training_data(tmp_path):
     import shutil
 
     from netfaq import servers
 
-    for name in ("config.yml", "domain.yml", "data", "rasa_extensions", "build"):
+    for name in ("config.yml", "domain.yml", "data", "build"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, tmp_path / name)
-    monkeypatch.setattr(servers, "PROJECT_ROOT", tmp_path)
-    monkeypatch.setattr(servers, "SPACY_MODEL_DIR", tmp_path / "build" / "spacy_procedures")
-    before = servers.training_fingerprint()
-    assert servers.training_fingerprint() == before
+    before = servers.training_fingerprint(tmp_path)
+    assert before == servers.training_fingerprint(ROOT)  # where the project is does not matter
     rules = tmp_path / "data" / "rules" / "conversation.yml"
     rules.write_text(rules.read_text() + "\n")
-    assert servers.training_fingerprint() != before
+    assert servers.training_fingerprint(tmp_path) != before
 
 
 def test_training_keeps_only_the_newest_models(tmp_path):

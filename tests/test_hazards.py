@@ -43,7 +43,7 @@ def test_every_hazard_found_in_review_is_logged(log):
 def test_the_rendered_log_is_up_to_date(log, capsys):
     assert HAZARD_REPORT_FILE.read_text(encoding="utf-8") == render(log), "run: netfaq safety-report"
     assert main(["safety-report", "--check"]) == 0
-    assert "up to date: 21 hazards" in capsys.readouterr().out
+    assert f"up to date: {len(log.hazards)} hazards" in capsys.readouterr().out
 
 
 def test_the_rendered_log_shows_each_hazard_with_its_risks_and_tests(log):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -239,8 +240,10 @@ def test_an_empty_database_lists_nothing(tmp_path):
     assert review.conversations(sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")) == []
 
 
-def cli(*args, db: Path):
+def cli(*args, db: Path, project: Path | None = None):
     env = {"PATH": "/usr/bin:/bin", "NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(db)}
+    if project is not None:
+        env["NETFAQ_PROJECT_DIR"] = str(project)
     return subprocess.run(
         [sys.executable, "-m", "netfaq", "review", *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -280,6 +283,12 @@ def test_command_line_twin_marks_labels_and_exports(tmp_path):
     exported = tmp_path / "inbox.yml"
     assert cli("inbox", "--yaml", str(exported), db=db).returncode == 0
     assert '- intent: ask_results\n  examples:\n  - text: "when do mibg results come"' in exported.read_text()
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "data" / "nlu", project / "data" / "nlu")
+    added = cli("inbox", "--to-data", db=db, project=project)
+    assert added.returncode == 0 and "added 1 labelled message(s) to data/nlu (0 already there)" in added.stdout
+    assert "    - when do mibg results come\n" in (project / "data" / "nlu" / "questions.yml").read_text()
+    assert "(1 already there)" in cli("inbox", "--to-data", db=db, project=project).stdout
     summary = cli("summary", db=db).stdout
     assert "4 conversations, 7 patient messages; handoffs 1; emergencies 1; negative feedback 1" in summary
     assert "top procedures: mibg_scan 2, abdominal_ultrasound 1" in summary

@@ -1,0 +1,225 @@
+"""Retrain behind a gate: a new model goes into service only if it is not worse than the one there.
+
+Both models are measured in the same run on the same sets: intent F1 on the held-out NLU set
+(tests/nlu/heldout.yml) and, through a real Rasa server and action server, the share of the
+blind answer set's questions and conversations whose reply has the right fact (tests/answers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netfaq import model_registry
+from netfaq.model_registry import Manifest
+from netfaq.paths import KNOWLEDGE_DIR, MODELS_DIR, PROJECT_ROOT
+
+HELDOUT_NLU = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+ANSWER_SET = "blind"
+# Measures that decide; (name, higher is better). Per-intent and per-kind rows are shown beside them.
+DECIDING = (
+    ("intent macro-F1", True),
+    ("questions right", True),
+    ("conversations right", True),
+    ("emergencies caught", True),
+    ("look-alikes sent to 999", False),
+)
+
+
+def knowledge_fingerprint(directory: Path = KNOWLEDGE_DIR) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(directory.rglob("*.yml")):
+        if "drafts" not in file.relative_to(directory).parts:
+            digest.update(str(file.relative_to(directory)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def measure(model: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Everything the gate compares, for one model; the servers are started and stopped here."""
+    from bench.answers import rest_sender, run_set
+    from netfaq.evaluate import evaluate_model
+    from netfaq.servers import BUILD_DIR, free_port, start_action_server, start_rasa_server, wait_until_up
+
+    log(f"  measuring {model.name}: held-out NLU set ...")
+    nlu = evaluate_model(HELDOUT_NLU, model)
+    log(f"  measuring {model.name}: {ANSWER_SET} answer set through the servers ...")
+    action_port, rasa_port = free_port(), free_port()
+    logs = BUILD_DIR / "logs" / "gate"
+    started = time.monotonic()
+    actions = start_action_server(action_port, logs)
+    rasa = start_rasa_server(rasa_port, action_port, model, logs)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        start_seconds = time.monotonic() - started
+        answers = run_set(ANSWER_SET, rest_sender(f"http://127.0.0.1:{rasa_port}")).summary()
+    finally:
+        rasa.stop()
+        actions.stop()
+    return {
+        "intent macro-F1": round(nlu.intent_macro_f1, 4),
+        "questions right": answers["questions"]["right"],
+        "conversations right": answers["conversations"]["right"],
+        "emergencies caught": answers["emergencies_caught"]["right"],
+        "look-alikes sent to 999": answers["lookalikes_sent_to_999"],
+        "per intent F1": nlu.per_intent_f1,
+        "per kind right": {kind: s["right"] for kind, s in answers["by_kind"].items()},
+        "questions": answers["questions"]["total"],
+        "conversations": answers["conversations"]["total"],
+        "start seconds": round(start_seconds, 1),
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    service: float | None
+    candidate: float
+    worse: bool  # a deciding measure that got worse
+    deciding: bool
+
+
+def compare(service: dict[str, Any] | None, candidate: dict[str, Any], tolerance: float = 0.0) -> list[Row]:
+    """Deciding measures first, then every intent and kind of question whose figure changed.
+
+    `tolerance` is how much intent macro-F1 may drop (answer counts may not drop at all)."""
+    rows = []
+    for name, higher in DECIDING:
+        new, old = candidate[name], (service or {}).get(name)
+        slack = tolerance if name == "intent macro-F1" else 0
+        worse = old is not None and (new < old - slack if higher else new > old)
+        rows.append(Row(name, old, new, worse, True))
+    if service is None:
+        return rows  # the first model promoted: nothing to show changes against
+    for group, label in (("per intent F1", "F1 {}"), ("per kind right", "right: {}")):
+        old_group = service.get(group, {})
+        for key in sorted(set(candidate[group]) | set(old_group)):
+            new, old = candidate[group].get(key, 0), old_group.get(key)
+            if old is None or new != old:
+                rows.append(Row(label.format(key), old, new, False, False))
+    return rows
+
+
+def not_worse(rows: list[Row]) -> bool:
+    return not any(row.worse for row in rows)
+
+
+def render(rows: list[Row]) -> str:
+    def show(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| measure | in service | candidate | change |", "|---|---|---|---|"]
+    for row in rows:
+        change = "" if row.service is None else f"{row.candidate - row.service:+.3f}".rstrip("0").rstrip(".")
+        verdict = " **worse**" if row.worse else ""
+        name = row.measure if row.deciding else f"  {row.measure}"
+        lines.append(f"| {name} | {show(row.service)} | {show(row.candidate)} | {change}{verdict} |")
+    return "\n".join(lines)
+
+
+def validate_training_data() -> str | None:
+    """`rasa data validate`'s complaint, or None when the domain, NLU data and rules agree."""
+    from netfaq.servers import quiet_env, rasa_command
+
+    done = subprocess.run(
+        rasa_command() + ["data", "validate", "--fail-on-warnings"],
+        cwd=PROJECT_ROOT,
+        env=quiet_env(),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode == 0:
+        return None
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
+    return "\n".join(lines[-20:]) or (done.stdout + done.stderr)[-2000:]
+
+
+def input_hashes() -> dict[str, str]:
+    """What must be unchanged for Rasa to fine-tune a model instead of training afresh."""
+    return {name: hashlib.sha256((PROJECT_ROOT / name).read_bytes()).hexdigest()[:16] for name in FINETUNE_SAME}
+
+
+FINETUNE_SAME = ("config.yml", "domain.yml")
+
+
+def finetune_problem(service: Manifest | None) -> str | None:
+    """Why fine-tuning the model in service is not safe for this change, or None when it is: Rasa
+    fine-tunes only a model whose domain and pipeline are those of the new data (new examples of
+    existing intents, new aliases), not one where intents, slots or components changed."""
+    if service is None or not (MODELS_DIR / service.model).exists():
+        return "no model in service to fine-tune"
+    changed = [name for name, digest in input_hashes().items() if service.inputs.get(name) != digest]
+    return f"{' and '.join(changed)} changed since the model in service was trained" if changed else None
+
+
+@dataclass
+class Outcome:
+    promoted: bool
+    candidate: Path | None
+    rows: list[Row]
+    message: str
+    seconds: dict[str, float]
+
+
+def retrain(
+    promoted_by: str,
+    finetune: bool = False,
+    tolerance: float = 0.0,
+    log: Callable[[str], None] = print,
+) -> Outcome:
+    """Validate, train, measure the new model and the one in service, then promote or refuse."""
+    from netfaq.build import build
+    from netfaq.knowledge import KnowledgeBaseError, load_knowledge
+    from netfaq.servers import current_model, train, training_fingerprint
+
+    seconds: dict[str, float] = {}
+    try:
+        kb = load_knowledge()
+    except KnowledgeBaseError as error:
+        return Outcome(False, None, [], f"refused: {error}", seconds)
+    build(kb)
+    problem = validate_training_data()
+    if problem:
+        return Outcome(False, None, [], f"refused: rasa data validate found problems:\n{problem}", seconds)
+    registry = model_registry.load()
+    service = registry.service
+    candidate = current_model()
+    if service is not None and service.model == candidate.name:
+        return Outcome(False, candidate, [], f"nothing changed: {candidate.name} is already in service", seconds)
+    base = None
+    if finetune:
+        why_not = finetune_problem(service)
+        if why_not:
+            log(f"Fine-tuning is not safe here ({why_not}): training afresh.")
+        else:
+            base = MODELS_DIR / service.model
+    started = time.monotonic()
+    if train(finetune_from=base) != 0:
+        return Outcome(False, None, [], "refused: training failed (see the output above)", seconds)
+    seconds["train"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
+    measured = measure(candidate, log)
+    in_service = registry.service.metrics if service is not None else None
+    if service is not None and (MODELS_DIR / service.model).exists():
+        in_service = measure(MODELS_DIR / service.model, log)  # same sets, same run
+    seconds["evaluate"] = round(time.monotonic() - started, 1)
+    rows = compare(in_service, measured, tolerance)
+    if not not_worse(rows):
+        worse = ", ".join(row.measure for row in rows if row.worse)
+        return Outcome(False, candidate, rows, f"refused: {worse} worse than the model in service", seconds)
+    manifest = Manifest(
+        model=candidate.name,
+        training_fingerprint=training_fingerprint(),
+        knowledge_fingerprint=knowledge_fingerprint(),
+        metrics=measured,
+        trained_seconds=seconds["train"],
+        finetuned_from=base.name if base else None,
+        inputs=input_hashes(),
+    )
+    model_registry.promote(manifest, promoted_by)
+    return Outcome(True, candidate, rows, f"promoted: {candidate.name} is in service", seconds)
