@@ -174,7 +174,8 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         print(render(outcome.rows))
     print(outcome.message, *(f"{k} {v:.1f}s" for k, v in outcome.seconds.items()))
     if outcome.promoted:
-        print("Restart the Rasa server to serve it (netfaq run, or your service manager).")
+        started = outcome.seconds["server start"]
+        print(f"Restart the Rasa server to serve it (netfaq run, or your service manager): {started:.0f} s here.")
     return 0 if outcome.promoted or outcome.message.startswith("nothing changed") else 1
 
 

@@ -222,4 +222,5 @@ def retrain(
         inputs=input_hashes(),
     )
     model_registry.promote(manifest, promoted_by)
+    seconds["server start"] = measured["start seconds"]
     return Outcome(True, candidate, rows, f"promoted: {candidate.name} is in service", seconds)

@@ -138,6 +138,7 @@ def test_a_new_leaflet_is_ingested_reviewed_retrained_through_the_gate_and_answe
     retrained = netfaq(project, "retrain", "--by", "Test Reviewer")
     assert retrained.returncode == 0, retrained.stdout[-3000:] + retrained.stderr[-3000:]
     assert "| intent macro-F1 |" in retrained.stdout and "promoted" in retrained.stdout
+    assert re.search(r"Restart the Rasa server to serve it .*: \d+ s here", retrained.stdout)
     after = registry(project)
     assert after["in_service"] != in_service
     manifest = after["history"][-1]
