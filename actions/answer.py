@@ -24,6 +24,7 @@ from netfaq.replies import (
     decline_diagnosis_text,
     offer_helpline_text,
     section_text,
+    which_test_buttons,
 )
 from netfaq.replies import (
     OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT,
@@ -33,10 +34,6 @@ from netfaq.safety import default_rules
 OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
 PROCEDURE_ENTITY = "procedure"
 REMINDER_TURNS = 3  # messages after a self-harm disclosure that also get its reminder
-
-
-def which_test_buttons(kb: KnowledgeBase) -> List[Dict[str, str]]:
-    return [{"title": p.title, "payload": f'/inform{{"procedure":"{p.id}"}}'} for p in kb.procedures.values()]
 
 
 def _named(entities: List[Dict[str, Any]], kb: KnowledgeBase) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ never altered and retention of conversations stays Rasa's business.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from netfaq.nlu_files import plain_text
 from netfaq.review import InboxItem, Note
 
 metadata = sa.MetaData()
@@ -176,9 +178,9 @@ def unlabelled(entries: list[InboxItem], labels: list[Label]) -> list[InboxItem]
 
 
 def _yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar: safe for any character a patient typed."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + " ".join(escaped.split()) + '"'
+    """A double-quoted YAML scalar: safe for any character a patient typed (JSON's escapes,
+    control characters included, are YAML's too)."""
+    return json.dumps(" ".join(plain_text(text).split()), ensure_ascii=False)
 
 
 def nlu_yaml(labels: list[Label], now: datetime | None = None) -> str:

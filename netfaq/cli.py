@@ -145,7 +145,9 @@ def cmd_draft_accept(args: argparse.Namespace) -> int:
     except DraftError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"accepted: {written} (and its source in sources.yml). Next: netfaq build, then netfaq retrain")
+    print(
+        f"accepted: {written} (and its source in sources.yml). Next: netfaq shingles, netfaq build, then netfaq retrain"
+    )
     return 0
 
 
@@ -448,11 +450,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def cmd_shingles(args: argparse.Namespace) -> int:
-    from netfaq.originality import write_shingles
+    from netfaq.originality import source_documents, write_shingles
 
-    documents = sorted(args.sources.glob("*.txt"))
+    documents = source_documents(args.sources)
     if not documents:
-        print(f"no source documents (*.txt) in {args.sources}", file=sys.stderr)
+        print(f"no source documents (.txt, .html) in {args.sources}", file=sys.stderr)
         return 1
     count = write_shingles(documents, args.out)
     print(f"wrote {count} hashes of {len(documents)} documents' 12-word runs to {args.out}")
@@ -656,7 +658,9 @@ def parser() -> argparse.ArgumentParser:
         cmd_shingles,
         "Hash every run of 12 words in the source documents, so tests can check facts are in our own words.",
     )
-    shingles.add_argument("--sources", type=Path, default=SOURCES_DIR, help="folder of the source .txt files")
+    shingles.add_argument(
+        "--sources", type=Path, default=SOURCES_DIR, help="the folder of every source document (.txt, .html)"
+    )
     shingles.add_argument("--out", type=Path, default=SOURCE_SHINGLES_FILE)
 
     safety_report = add(

@@ -18,7 +18,7 @@ from netfaq.paths import KNOWLEDGE_DIR
 class FaqError(ValueError):
     def __init__(self, file: Path | str, problems: list[str]):
         self.file, self.problems = str(file), problems
-        super().__init__("\n".join(f"{file}: {problem}" for problem in problems))
+        super().__init__("\n".join(f"{file} (not written): {problem}" for problem in problems))
 
 
 def faq_yaml(faq_id: str, question: str, answers: list[str], source: str, asked_as: list[str]) -> str:
@@ -45,8 +45,16 @@ def add_faq(
 ) -> Path:
     """Write data/knowledge/faqs/<id>.yml after checking the knowledge base with it; FaqError otherwise."""
     target = knowledge_dir / "faqs" / f"{faq_id}.yml"
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", faq_id):
-        raise FaqError(target, [f"id '{faq_id}' must be lower case letters, digits and _ (e.g. bring_someone)"])
+    problems = (
+        [] if re.fullmatch(r"[a-z][a-z0-9_]*", faq_id) else [f"id '{faq_id}' must be lower case letters, digits and _"]
+    )
+    problems += [
+        f"answer {number} is not a sentence a patient can use: {text!r}"
+        for number, text in enumerate(answers, 1)
+        if len(re.findall(r"[A-Za-z]+", text)) < 3 or "TODO" in text
+    ]
+    if problems:
+        raise FaqError(target, problems)
     if target.exists():
         raise FaqError(target, [f"FAQ '{faq_id}' already exists: edit the file"])
     text = faq_yaml(faq_id, question, answers, source, asked_as)

@@ -223,4 +223,5 @@ def retrain(
     )
     model_registry.promote(manifest, promoted_by)
     seconds["server start"] = measured["start seconds"]
-    return Outcome(True, candidate, rows, f"promoted: {candidate.name} is in service", seconds)
+    first = " (the first model promoted: nothing to compare against)" if in_service is None else ""
+    return Outcome(True, candidate, rows, f"promoted: {candidate.name} is in service{first}", seconds)

@@ -210,16 +210,18 @@ class Ingester:
             matches = {(start, end): self.nlp.vocab.strings[key] for key, start, end in self.matcher(doc)}
             for span in filter_spans([doc[start:end] for start, end in matches]):
                 kind = matches[(span.start, span.end)]
-                label = self._date_label(line.text, lines[index - 1].text if index else "") if kind == "date" else None
+                before = lines[index - 1].text if index else ""
+                label = self._date_label(line.text[: span.start_char], before) if kind == "date" else None
                 found.append(Found(kind, span.text, line, label))
         return found
 
     @staticmethod
-    def _date_label(text: str, before: str) -> str | None:
-        for context in (text.lower(), before.lower()):
-            label = next((name for phrase, name in DATE_LABELS.items() if phrase in context), None)
-            if label:
-                return label
+    def _date_label(text_before: str, line_before: str) -> str | None:
+        """The label written nearest before the date: on its line, else on the line before."""
+        for context in (text_before.lower(), line_before.lower()):
+            found = [(context.rfind(phrase), name) for phrase, name in DATE_LABELS.items() if phrase in context]
+            if found:
+                return max(found)[1]
         return None
 
     def ingest(self, path: Path) -> Ingested:

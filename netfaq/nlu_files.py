@@ -29,6 +29,15 @@ class Added:
     text: str
 
 
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def plain_text(text: str) -> str:
+    """A patient's message as training data: no control characters or lone surrogates, which
+    make a YAML file unloadable."""
+    return _UNSAFE.sub(" ", text)
+
+
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)", r"\1\2", text).lower().split())
 
@@ -49,7 +58,7 @@ def add_examples(labelled: list[tuple[str, str]], nlu_dir: Path = NLU_DIR) -> tu
         raise NluFileError(f"no file in {nlu_dir} has the intent(s) {', '.join(unknown)}: add it to domain.yml first")
     added, already = [], 0
     for text, intent in labelled:
-        text = " ".join(text.split())
+        text = " ".join(plain_text(text).split())
         if not text or _normal(text) in seen:
             already += 1
             continue

@@ -30,10 +30,26 @@ def shingles(text: str, run: int = RUN) -> set[str]:
     return {hashlib.sha256(" ".join(found[i : i + run]).encode()).hexdigest()[:16] for i in range(len(found) - run + 1)}
 
 
+DOCUMENT_SUFFIXES = (".txt", ".html", ".htm")  # what `netfaq ingest` reads
+
+
+def source_documents(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in DOCUMENT_SUFFIXES) if folder.is_dir() else []
+
+
+def document_text(document: Path) -> str:
+    """A web page's visible text, as ingested; a text file as it is."""
+    if document.suffix.lower() == ".txt":
+        return document.read_text(encoding="utf-8")
+    from netfaq.ingest import read_lines
+
+    return "\n".join(line.text for line in read_lines(document)[0])
+
+
 def source_shingles(documents: Iterable[Path]) -> set[str]:
     found: set[str] = set()
     for document in documents:
-        found |= shingles(document.read_text(encoding="utf-8"))
+        found |= shingles(document_text(document))
     return found
 
 

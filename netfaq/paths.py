@@ -10,7 +10,7 @@ PROJECT_ROOT = Path(os.environ.get("NETFAQ_PROJECT_DIR") or CODE_ROOT).resolve()
 DATA_DIR = PROJECT_ROOT / "data"
 KNOWLEDGE_DIR = DATA_DIR / "knowledge"
 # The source documents, beside the project (not part of it: only their facts are, in our words).
-SOURCES_DIR = CODE_ROOT.parent / "shared" / "sources"
+SOURCES_DIR = PROJECT_ROOT.parent / "shared" / "sources"
 SOURCE_SHINGLES_FILE = KNOWLEDGE_DIR / "source_shingles.txt"
 SAFETY_FILE = DATA_DIR / "safety" / "emergency.yml"
 DIAGNOSIS_FILE = DATA_DIR / "safety" / "diagnosis.yml"

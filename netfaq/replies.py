@@ -175,6 +175,12 @@ ASK_REPHRASE = "Sorry, I didn't quite understand. Could you say it another way? 
     f"\u201c{example}\u201d" for example in REPHRASE_EXAMPLES
 )
 
+
+def which_test_buttons(kb: KnowledgeBase) -> list[dict[str, str]]:
+    """One button per test; the REST channel accepts these payloads (netfaq/patient_request.py)."""
+    return [{"title": p.title, "payload": f'/inform{{"procedure":"{p.id}"}}'} for p in kb.procedures.values()]
+
+
 OFFER_BUTTONS = [
     {"title": "Call a nurse", "payload": "/affirm"},
     {"title": "No thanks", "payload": "/deny"},

@@ -350,9 +350,10 @@ def summarise(items: list[Conversation], days: int = 30, top: int = 5) -> Summar
 
 
 def _cell(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; a sender id or note must stay text."""
+    """Spreadsheets run cells starting with = + - @ (or a tab or carriage return before one) as
+    formulas; a sender id or note must stay text."""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def write_csv(items: Iterable[Conversation], out: IO[str], notes: Mapping[str, Note] | None = None) -> int:

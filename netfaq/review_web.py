@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import logging
 import math
 import os
+import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from html import escape
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 import sqlalchemy as sa
 import yaml
@@ -30,6 +33,11 @@ from netfaq.paths import CODE_ROOT, KNOWLEDGE_DIR, PROJECT_ROOT
 
 TOKEN_FILE = PROJECT_ROOT / "var" / "review-token"
 COOKIE = "netfaq_review"
+# A plain path on this site to go back to after signing in: no scheme, host, control characters,
+# spaces or backslashes ("/%0d%0aSet-Cookie:..." or "/%09/evil.example" fall back to "/").
+SAFE_NEXT = re.compile(r"/(?![/\\])[!-~]*")
+SIGN_IN_FAILURES_PER_MINUTE = 10  # then sign-in answers 429 until the minute has passed
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 MAX_FORM_BYTES = 64 * 1024
 CSS_FILE = CODE_ROOT / "web" / "review.css"
@@ -118,6 +126,8 @@ class ReviewApp:
         self.index = review.ConversationIndex(engine)
         self.session = hmac.new(token.encode(), b"netfaq-review-session", hashlib.sha256).hexdigest()
         self.csrf = hmac.new(token.encode(), b"netfaq-review-form", hashlib.sha256).hexdigest()
+        self._failures: list[float] = []  # times of failed sign-ins in the last minute
+        self._failures_lock = threading.Lock()
         annotations.ensure_tables(engine)
 
     # -- authentication ---------------------------------------------------------------------
@@ -142,7 +152,10 @@ class ReviewApp:
         if path == "/login":
             return self.login(method, form, query.get("next", "/"))
         if not self.authorised(headers):
-            return self.login_page(401, "Please sign in with the review token.", next_path=target)
+            kept = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "token"])  # never echo a token
+            return self.login_page(
+                401, "Please sign in with the review token.", next_path=parts.path + (f"?{kept}" if kept else "")
+            )
         if method == "POST":
             if not hmac.compare_digest(form.get("csrf", "").encode(), self.csrf.encode()):
                 return self.error(403, "This form has expired. Go back, reload the page and try again.")
@@ -165,14 +178,25 @@ class ReviewApp:
 
     def login(self, method: str, form: dict[str, str], next_path: str) -> Response:
         next_path = form.get("next") or next_path
-        if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
-            next_path = "/"  # never redirect off this site
+        if not SAFE_NEXT.fullmatch(next_path):
+            next_path = "/"  # never redirect off this site, never a header of our own
         if method != "POST":
             return self.login_page(200, "", next_path)
+        if self._recent_failures() >= SIGN_IN_FAILURES_PER_MINUTE:
+            return self.login_page(429, "Too many wrong tokens: wait a minute, then try again.", next_path)
         if hmac.compare_digest(form.get("token", "").strip().encode(), self.token.encode()):
             cookie = f"{COOKIE}={self.session}; HttpOnly; SameSite=Strict; Path=/"
             return _redirect(next_path, cookie)
+        with self._failures_lock:
+            self._failures.append(time.monotonic())
+        logger.warning(f"Review sign-in with a wrong token ({self._recent_failures()} in the last minute)")
         return self.login_page(401, "That token is not right. Check it and try again.", next_path)
+
+    def _recent_failures(self) -> int:
+        with self._failures_lock:
+            cutoff = time.monotonic() - 60
+            self._failures = [moment for moment in self._failures if moment > cutoff]
+            return len(self._failures)
 
     def post(self, path: str, form: dict[str, str]) -> Response:
         try:

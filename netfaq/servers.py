@@ -161,7 +161,9 @@ class Process:
 def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Process:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
-    handle = open(log, "ab")
+    # Readable by the service user only, like everything the servers write (umask below).
+    handle = os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+    log.chmod(0o600)
     popen = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
@@ -169,14 +171,18 @@ def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | N
         stdout=handle,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so stop() ends its children too
+        umask=0o077,
     )
     handle.close()
     return Process(name, popen, log)
 
 
 def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
+    """On loopback, like the Rasa server (rasa-sdk's SANIC_HOST; set it to listen elsewhere)."""
     command = rasa_command() + ["run", "actions", "--actions", "actions", "--port", str(port)]
-    return _start(f"actions-{port}", command, log_dir, env)
+    return _start(
+        f"actions-{port}", command, log_dir, {"SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1"), **(env or {})}
+    )
 
 
 def start_rasa_server(

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from netfaq.paths import CODE_ROOT
+from netfaq.patient_request import MAX_MESSAGE_CHARS
 from netfaq.replies import emergency_notice
 from netfaq.safety import default_rules
 
@@ -36,6 +37,7 @@ def page_fields(rasa_url: str) -> dict[str, str]:
         "RASA_URL": rasa_url,
         "NOTICE": f"{notice} This assistant can't diagnose or read your results.",
         "EMERGENCY_NOTICE": f"In an emergency, call {services['emergency_number']}.",
+        "MAX_LENGTH": str(MAX_MESSAGE_CHARS),
     }
 
 

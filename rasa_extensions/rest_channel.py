@@ -1,4 +1,8 @@
-"""Rasa's REST channel, with two things added.
+"""Rasa's REST channel, with three things added.
+
+Every request is checked first (netfaq/patient_request.py): a 4xx saying what is expected for a
+malformed one, a polite "please keep it shorter" for a message over the limit, bodies over
+64 KB refused with 413, and a "/payload" that none of the assistant's buttons sends read as words.
 
 Every message gets an answer: if a turn produced no reply (the action server is down or an action
 failed), the patient is told so and given the helpline, instead of silence.
@@ -11,18 +15,26 @@ kept. When the server stops, the channel closes the kept-open connections to the
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
 import sqlalchemy as sa
+import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
 
 from netfaq.conversations import database_url, erase_conversation
 from netfaq.knowledge import load_knowledge
+from netfaq.paths import PROJECT_ROOT
+from netfaq.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
 from netfaq.replies import no_answer_text
 from rasa_extensions import action_client
+
+logger = logging.getLogger(__name__)
 
 ERASE_PAYLOAD = "erase_conversation"
 
@@ -38,6 +50,29 @@ def _store() -> sa.engine.Engine:
     return sa.create_engine(database_url())
 
 
+@lru_cache(maxsize=1)
+def _payloads() -> frozenset[str]:
+    return assistant_payloads(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")))
+
+
+async def check_patient_request(request: Request) -> response.HTTPResponse | None:
+    """Answer a malformed or over-long request here; let a good one through, its message cleaned."""
+    if request.method != "POST" or not request.path.endswith("/webhook"):
+        return None
+    try:
+        body = request.json
+    except SanicException:
+        return response.json({"error": EXPECTED}, status=400)
+    checked = check_request(body, _payloads())
+    if checked.error:
+        status, explanation = checked.error
+        return response.json({"error": explanation}, status=status)
+    if checked.reply:
+        return response.json([{"recipient_id": checked.sender, "text": checked.reply}])
+    body["message"] = checked.message
+    return None
+
+
 def asks_to_erase(messages: list[dict[str, Any]]) -> bool:
     return any((message.get("custom") or {}).get(ERASE_PAYLOAD) for message in messages)
 
@@ -49,7 +84,10 @@ class AlwaysAnsweringRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def answer_or_apologise(message: UserMessage) -> None:
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except Exception as error:  # the patient gets the apology below; the log, the cause
+                logger.error(f"Turn failed for sender {message.sender_id[:12]}: {type(error).__name__}")
             output = message.output_channel
             if not isinstance(output, CollectingOutputChannel):
                 return
@@ -59,9 +97,15 @@ class AlwaysAnsweringRestInput(RestInput):
                 erase_conversation(_store(), message.sender_id)
 
         blueprint = super().blueprint(answer_or_apologise)
+        blueprint.middleware("request")(check_patient_request)
+        blueprint.before_server_start(_limit_body_size)
         blueprint.after_server_stop(_close_action_sessions)
         return blueprint
 
 
 async def _close_action_sessions(app: Any, loop: Any) -> None:
     await action_client.close_sessions()
+
+
+async def _limit_body_size(app: Any, loop: Any) -> None:
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES

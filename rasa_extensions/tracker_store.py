@@ -16,9 +16,11 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterator
 
 import sqlalchemy as sa
@@ -48,6 +50,18 @@ def redacted_copy(event: UserUttered) -> UserUttered:
         if result.kinds:
             clean.parse_data["redacted"] = list(result.kinds)
     return clean
+
+
+def _private_sqlite_file(settings: dict[str, Any]) -> Path | None:
+    """The SQLite file, created readable by the service user only: patients' words are in it, and
+    SQLite gives its write-ahead log the same permissions."""
+    if settings.get("dialect") != "sqlite" or not settings.get("db") or settings["db"] == ":memory:":
+        return None
+    path = Path(settings["db"])
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return path
 
 
 def _sqlite_wal(connection: Any, record: Any) -> None:
@@ -82,7 +96,12 @@ EVENT_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_n
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, host: str | None = None, port: Any = None, **kwargs: Any) -> None:
         # Values come from environment variables in endpoints.yml, so "" means "not set".
+        sqlite_file = _private_sqlite_file(kwargs)
         super().__init__(*args, host=host or None, port=int(port) if port else None, **kwargs)
+        if sqlite_file is not None:
+            for path in (sqlite_file, *(Path(f"{sqlite_file}{end}") for end in ("-wal", "-shm", "-journal"))):
+                if path.exists():
+                    path.chmod(0o600)
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens a new SQLite connection per session; keep a small pool instead.
             # Rasa runs its queries on the event loop's thread, one at a time.

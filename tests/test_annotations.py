@@ -76,6 +76,14 @@ def test_nlu_yaml_export_is_read_by_rasa_with_intents_texts_and_procedures(engin
     }
 
 
+def test_an_export_with_control_characters_and_broken_unicode_loads_back(engine, tmp_path):
+    annotations.save_label(engine, "c3", 0, "escape \x1b[31m red \x00 nul \x7f half", "ask_results")
+    path = tmp_path / "inbox.yml"
+    path.write_text(annotations.nlu_yaml(annotations.all_labels(engine)), encoding="utf-8")
+    texts = [m.get("text") for m in load_data(str(path)).intent_examples]
+    assert "escape [31m red nul half" in texts
+
+
 def test_an_empty_export_is_still_valid_yaml(tmp_path):
     path = tmp_path / "inbox.yml"
     path.write_text(annotations.nlu_yaml([]), encoding="utf-8")

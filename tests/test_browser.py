@@ -303,9 +303,9 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     """A patient chats; staff sign in, find the conversation redacted and flagged, note it, label, export."""
     sender = f"review-{uuid.uuid4().hex[:8]}"
     assert "stop eating" in say(site, sender, "how do I prepare for an ultrasound? ring me on 07700 900123")
-    # A turn that falls to fallback, sent as Rasa's intent payload: the trained model now places
-    # any gibberish we tried confidently in out_of_scope, so real text can't be relied on to miss.
-    say(site, sender, "/nlu_fallback")
+    # A turn that falls to fallback (gibberish goes confidently to out_of_scope, and a forged
+    # "/nlu_fallback" payload is read as words): a message the model is unsure of.
+    say(site, sender, "can i listen to music whilst its going on")
     assert "0808 800 4040" in say(site, sender, "can I talk to a nurse")
 
     response = page.goto(review_site + "/")
@@ -343,15 +343,15 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     shot(page, "review-transcript")
 
     page.get_by_role("link", name="Training inbox").click()
-    item = page.locator(".inbox li", has_text="/nlu_fallback")
-    item.get_by_label("Intent").select_option("out_of_scope")
+    item = page.locator(".inbox li", has_text="listen to music")
+    item.get_by_label("Intent").select_option("ask_during")
     item.get_by_role("button", name="Add to training data").click()
     page.get_by_role("heading", name="Labelled (1)").wait_for()
     shot(page, "review-inbox")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as Rasa NLU YAML").click()
     nlu = Path(download.value.path()).read_text(encoding="utf-8")
-    assert '- intent: out_of_scope\n  examples:\n  - text: "/nlu_fallback"' in nlu
+    assert '- intent: ask_during\n  examples:\n  - text: "can i listen to music whilst its going on"' in nlu
     assert page.csp_errors == []
 
 
@@ -392,6 +392,19 @@ def test_delete_this_conversation_erases_it_everywhere(site, page):
 def stored(engine) -> set[str]:
     with engine.connect() as connection:
         return set(connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())
+
+
+def test_a_message_over_the_limit_is_kept_in_the_box_and_not_sent(site, page):
+    from netfaq.patient_request import MAX_MESSAGE_CHARS
+
+    open_chat(page, site)
+    sent_before = page.locator(".netfaq-user").count()
+    long = "I am worried about my scan. " * (MAX_MESSAGE_CHARS // 27 + 1)
+    page.get_by_label("Your question").fill(long)
+    page.get_by_role("button", name="Send").click()
+    assert "Please keep your message under 2,000 characters" in page.get_by_role("status").inner_text()
+    assert page.get_by_label("Your question").input_value() == long
+    assert page.locator(".netfaq-user").count() == sent_before
 
 
 def test_unreachable_server_keeps_the_message_for_a_retry(site, page):

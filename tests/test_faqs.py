@@ -54,10 +54,13 @@ def test_a_faq_is_written_in_one_file_and_answered_without_retraining(knowledge,
         ("bring_someone", "nowhere", "unknown source id 'nowhere'"),
         ("Bring Someone", "visiting", "must be lower case letters, digits and _"),
         ("coping", "visiting", "id already used by a general topic or another FAQ"),
+        ("bring_someone", "visiting", "placeholder"),
     ],
 )
 def test_a_bad_faq_is_refused_naming_the_file_and_writes_nothing(knowledge, faq_id, source, problem):
+    answer = "..." if problem == "placeholder" else ANSWER
     with pytest.raises(FaqError) as caught:
-        add_faq(faq_id, "Can I bring someone with me?", [ANSWER], source, PHRASINGS, knowledge)
+        add_faq(faq_id, "Can I bring someone with me?", [answer], source, PHRASINGS, knowledge)
+    problem = "is not a sentence a patient can use: '...'" if problem == "placeholder" else problem
     assert problem in str(caught.value) and f"{faq_id}.yml" in str(caught.value)
     assert not (knowledge / "faqs").exists()

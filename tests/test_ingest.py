@@ -90,6 +90,18 @@ def test_the_draft_quotes_each_figure_beside_its_line_and_marks_what_a_person_mu
     assert "#   12 hours: line 7: Stop eating 12 hours before your appointment." in text
 
 
+def test_two_review_dates_on_one_line_each_get_their_own_label(ingester, tmp_path):
+    leaflet = tmp_path / "dexa.txt"
+    leaflet.write_text(
+        "DEXA scan\n\nA bone density scan.\n\nPreparing for it\n\nNo calcium tablets for 24 hours.\n\n"
+        "Last reviewed: 12 March 2024. Next review due: 12 March 2027.\n",
+        encoding="utf-8",
+    )
+    ingested = ingester.ingest(leaflet)
+    assert ingested.review_date("last reviewed") == "2024-03-12"
+    assert ingested.review_date("next review due") == "2027-03-12"
+
+
 @pytest.mark.parametrize(
     ("title", "aliases"),
     [

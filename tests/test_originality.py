@@ -2,7 +2,7 @@
 
 import pytest
 
-from netfaq.originality import RUN, copied, read_shingles, shingles, source_shingles
+from netfaq.originality import RUN, copied, read_shingles, shingles, source_documents, source_shingles
 from netfaq.paths import SOURCE_SHINGLES_FILE, SOURCES_DIR
 from netfaq.retrieval import fact_units
 
@@ -24,4 +24,4 @@ def test_a_copied_run_is_caught_and_a_shorter_one_is_not():
 
 @pytest.mark.skipif(not SOURCES_DIR.exists(), reason="the source documents are not beside the project here")
 def test_the_hashes_are_those_of_the_source_documents():
-    assert read_shingles(SOURCE_SHINGLES_FILE) == source_shingles(sorted(SOURCES_DIR.glob("*.txt")))
+    assert read_shingles(SOURCE_SHINGLES_FILE) == source_shingles(source_documents(SOURCES_DIR))

@@ -226,6 +226,10 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text():
     review.write_csv([item], out, {item.id: review.Note(note="+44 call back")})
     row = list(csv.reader(io.StringIO(out.getvalue())))[1]
     assert row[0] == "'=HYPERLINK(1)" and row[-1] == "'+44 call back"
+    for sneaky in ("\t=1+1", "\r=cmd"):
+        out = io.StringIO()
+        review.write_csv([item], out, {item.id: review.Note(note=sneaky)})
+        assert list(csv.reader(io.StringIO(out.getvalue())))[1][-1] == "'" + sneaky
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,39 @@ def test_login_never_redirects_off_the_site(site):
     assert safe.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "next_path",
+    ["/%0d%0aSet-Cookie:%20stolen=1", "/%0d%0a%0d%0a<h1>split</h1>", "/%09/evil.example", "/\\evil.example"],
+)
+def test_sign_in_goes_back_only_to_a_plain_path_on_this_site(site, next_path):
+    response = requests.post(f"{site['url']}/login?next={next_path}", data={"token": TOKEN}, allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "stolen" not in response.headers["Set-Cookie"] and "split" not in response.text
+    kept = requests.post(f"{site['url']}/login?next=/inbox%3Fpage%3D2", data={"token": TOKEN}, allow_redirects=False)
+    assert kept.headers["Location"] == "/inbox?page=2"
+
+
+def test_a_token_in_the_address_is_never_echoed(site):
+    response = requests.get(f"{site['url']}/inbox?token=secret-guess-123&page=2")
+    assert response.status_code == 401 and "secret-guess-123" not in response.text
+    assert "page%3D2" in response.text or "page=2" in response.text
+
+
+def test_wrong_tokens_are_limited_and_logged_without_the_token(site, caplog):
+    from netfaq.review_web import SIGN_IN_FAILURES_PER_MINUTE
+
+    caplog.set_level("WARNING", logger="netfaq.review_web")
+    statuses = [
+        requests.post(f"{site['url']}/login", data={"token": f"guess-{n}"}, allow_redirects=False).status_code
+        for n in range(SIGN_IN_FAILURES_PER_MINUTE + 3)
+    ]
+    assert statuses == [401] * SIGN_IN_FAILURES_PER_MINUTE + [429] * 3
+    locked = requests.post(f"{site['url']}/login", data={"token": TOKEN}, allow_redirects=False)
+    assert locked.status_code == 429 and "wait a minute" in locked.text
+    failures = [r.getMessage() for r in caplog.records if "wrong token" in r.getMessage()]
+    assert len(failures) == SIGN_IN_FAILURES_PER_MINUTE and not any("guess-" in m for m in failures)
+
+
 def test_list_shows_summary_flags_and_redacted_search(staff, site):
     page = staff.get(site["url"] + "/")
     assert page.status_code == 200

@@ -203,6 +203,11 @@ def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_one
     engine = converse_and_check_storage(env, trained_model, action_port, tmp_path)
     with engine.connect() as connection:  # readers (the review pages) never block Rasa's writes
         assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        # Patients' words are readable by the service user only: the file, its write-ahead log, the logs.
+        private = [db_file, Path(f"{db_file}-wal"), *tmp_path.glob("*.log")]
+        assert {str(p): oct(p.stat().st_mode & 0o777) for p in private} == {str(p): "0o600" for p in private}
+    for log in tmp_path.glob("*.log"):
+        assert "07700" not in log.read_text(encoding="utf-8", errors="replace"), f"a phone number in {log}"
     assert delete_older_than(engine, days=30).conversations == 0
     later = time.time() + 31 * 86400
     result = delete_older_than(engine, days=30, now=later)

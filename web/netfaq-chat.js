@@ -7,7 +7,8 @@
  *           data-server="https://YOUR-RASA-SERVER"
  *           data-title="Questions about your scan"
  *           data-initial-message="/greet"
- *           data-notice="This chat is not for emergencies: in an emergency call 999; ..."></script>
+ *           data-notice="This chat is not for emergencies: in an emergency call 999; ..."
+ *           data-max-length="2000"></script>
  *
  * data-notice is the line shown above the conversation: the page fills it in with the emergency
  * and urgent numbers the hospital uses (the demo page takes them from data/safety/emergency.yml).
@@ -25,6 +26,8 @@
     title: (script && script.dataset.title) || "Questions about your scan",
     initialMessage: (script && script.dataset.initialMessage) || "/greet",
     notice: (script && script.dataset.notice) || "This chat is not for emergencies.",
+    // The server's limit (netfaq/patient_request.py MAX_MESSAGE_CHARS), filled in by the page.
+    maxLength: parseInt((script && script.dataset.maxLength) || "2000", 10),
   };
   var ERASE_WORDS = "delete my conversation";
   var STORAGE_KEY = "netfaq-chat:" + config.server;
@@ -335,6 +338,13 @@
     event.preventDefault();
     var text = input.value;
     if (!text.trim() || state.pending) return;
+    if (text.length > config.maxLength) {
+      // Kept in the box to shorten; nothing is sent.
+      status.textContent =
+        "Please keep your message under " + config.maxLength.toLocaleString("en-GB") +
+        " characters (it has " + text.length.toLocaleString("en-GB") + ").";
+      return;
+    }
     input.value = "";
     send(text, text);
   });

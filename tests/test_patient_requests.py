@@ -1,0 +1,149 @@
+"""What a patient's request may hold, against the real Rasa server and action server: every request
+gets a 4xx saying what is expected or a reply for the patient; long messages can't hold others up;
+button payloads can't be forged; nothing is stored from a refused request."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from netfaq.patient_request import (
+    MAX_MESSAGE_CHARS,
+    WIDGET_PAYLOADS,
+    assistant_payloads,
+    check_request,
+)
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+
+def post(url: str, **kwargs) -> requests.Response:
+    return requests.post(f"{url}/webhooks/rest/webhook", timeout=60, **kwargs)
+
+
+def say(url: str, message, sender: str | None = None) -> requests.Response:
+    return post(url, json={"sender": sender or uuid.uuid4().hex, "message": message})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "explains"),
+    [
+        ({"data": b"", "headers": {"Content-Type": "application/json"}}, "expected a JSON object"),
+        ({"json": ["how", "long"]}, "expected a JSON object"),
+        ({"data": b"{not json", "headers": {"Content-Type": "application/json"}}, "expected a JSON object"),
+        ({"json": {"sender": "a1", "message": 42}}, "'message' must be text"),
+        ({"json": {"sender": "a1"}}, "'message' must be text"),
+        ({"json": {"message": "hello"}}, "'sender' must be"),
+        ({"json": {"sender": "../../etc", "message": "hello"}}, "'sender' must be"),
+        ({"json": {"sender": "x" * 1000, "message": "hello"}}, "'sender' must be"),
+        ({"json": {"sender": "ok\x00", "message": "hello"}}, "'sender' must be"),
+        ({"json": {"sender": "a1", "message": "hi", "metadata": [1]}}, "'metadata' must be an object"),
+    ],
+    ids=["empty", "array", "broken", "number", "no-message", "no-sender", "path", "huge-sender", "control", "meta"],
+)
+def test_a_malformed_request_gets_a_4xx_saying_what_is_expected(assistant_url, kwargs, explains):
+    response = post(assistant_url, **kwargs)
+    assert response.status_code == 400, response.text
+    assert explains in response.json()["error"]
+
+
+def test_a_long_message_is_asked_to_be_shorter_and_a_huge_body_is_refused(assistant_url):
+    long = say(assistant_url, "how long does an MRI take? " * (MAX_MESSAGE_CHARS // 20))
+    assert long.status_code == 200
+    assert "Please keep your message under 2,000 characters" in long.json()[0]["text"]
+    huge = say(assistant_url, "a" * 1_000_001)
+    assert huge.status_code == 413
+
+
+def test_a_huge_request_does_not_hold_up_other_patients(assistant_url):
+    """The 1 MB request of the probe took 14 s and held other replies up to 10 s."""
+    timings: list[float] = []
+    assert say(assistant_url, "how long does an echo take?").status_code == 200  # warmed up
+
+    def other_patient():
+        started = time.monotonic()
+        assert say(assistant_url, "how long does an echo take?").status_code == 200
+        timings.append(time.monotonic() - started)
+
+    patients = [threading.Thread(target=other_patient) for _ in range(3)]
+    started = time.monotonic()
+    huge = threading.Thread(target=lambda: say(assistant_url, "pain " * 200_000))
+    huge.start()
+    for thread in patients:
+        thread.start()
+    for thread in [huge, *patients]:
+        thread.join(60)
+    print(f"1 MB request and 3 other patients done in {time.monotonic() - started:.2f} s; theirs {timings}")
+    assert len(timings) == 3 and max(timings) < 5
+
+
+def test_a_lone_surrogate_gets_an_answer(assistant_url):
+    body = '{"sender": "s1", "message": "how long does an echo take \\ud800?"}'
+    response = post(assistant_url, data=body.encode(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 200 and "about half an hour" in response.text
+
+
+@pytest.mark.parametrize("forged", ["/emergency", '/emergency{"x": 1}', "/request_diagnosis", "/nlu_fallback"])
+def test_a_payload_no_button_sends_is_read_as_words(assistant_url, forged):
+    replies = say(assistant_url, forged).json()
+    text = "\n".join(r.get("text", "") for r in replies)
+    assert replies and "999" not in text and "can't give a diagnosis" not in text
+
+
+def test_the_assistants_own_buttons_still_work(assistant_url):
+    sender = uuid.uuid4().hex
+    asked = say(assistant_url, "does it hurt?", sender).json()
+    echo = next(b["payload"] for b in asked[0]["buttons"] if "echo" in b["payload"])
+    assert "painless" in say(assistant_url, echo, sender).text
+    assert say(assistant_url, "/greet").json()[0]["text"].startswith("Hello")
+
+
+def test_allowed_payloads_are_those_the_assistant_sends():
+    import yaml
+
+    from netfaq.paths import PROJECT_ROOT
+
+    payloads = assistant_payloads(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")))
+    assert set(WIDGET_PAYLOADS) | {"/affirm", "/deny", "/ask_nurse"} <= payloads
+    assert check_request({"sender": "a", "message": "/affirm"}, payloads).message == "/affirm"
+    assert check_request({"sender": "a", "message": '/inform{"procedure":"mri_scan"}'}, payloads).message.startswith(
+        "/inform"
+    )
+    assert check_request({"sender": "a", "message": "/emergency"}, payloads).message == "emergency"
+
+
+def test_the_widget_sends_only_allowed_payloads():
+    import re
+
+    from netfaq.paths import CODE_ROOT
+
+    script = (CODE_ROOT / "web" / "netfaq-chat.js").read_text(encoding="utf-8")
+    assert set(re.findall(r'"(/[a-z_]+)"', script)) == set(WIDGET_PAYLOADS)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses listening on `port` (IPv4 and IPv6), from the kernel's socket tables."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_the_action_server_listens_on_loopback_only(tmp_path):
+    from netfaq.servers import free_port, start_action_server, wait_until_up
+
+    port = free_port()
+    actions = start_action_server(port, tmp_path)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", actions)
+        assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0 (00000000)
+    finally:
+        actions.stop()
