@@ -525,8 +525,13 @@ class ReviewApp:
         )
 
 
+REQUEST_TIMEOUT_SECONDS = 10  # a request not fully sent by then is dropped
+MAX_CONNECTIONS = 32  # open at once; beyond that a connection is answered 503 and closed
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: ReviewApp
+    timeout = REQUEST_TIMEOUT_SECONDS  # socket timeout: a half-sent request can't hold a thread
 
     def _respond(self, response: Response) -> None:
         self.send_response(response.status)
@@ -544,7 +549,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(self.app.handle("GET", self.path, {}, self._headers()))
 
     def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._respond(self.app.error(400, "The request's Content-Length is not a number of bytes."))
+            self.close_connection = True
+            return
         if length > MAX_FORM_BYTES:
             self._respond(self.app.error(413, "That form is too large."))
             self.close_connection = True
@@ -557,9 +569,36 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # access logs would repeat conversation ids; errors still reach stderr
 
 
+class _LimitedServer(ThreadingHTTPServer):
+    """At most MAX_CONNECTIONS requests handled at once: one thread each, so no flood of slow
+    connections can exhaust the process."""
+
+    daemon_threads = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 def make_server(app: ReviewApp, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     handler = type("ReviewHandler", (_Handler,), {"app": app})
-    return ThreadingHTTPServer((host, port), handler)
+    return _LimitedServer((host, port), handler)
 
 
 def make_app(engine: sa.engine.Engine, token: str) -> ReviewApp:

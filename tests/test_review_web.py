@@ -280,3 +280,32 @@ def test_staff_erase_a_conversation_on_request_and_nothing_else_is_lost(site, st
 def conversation_ids(engine) -> list[str]:
     with engine.connect() as connection:
         return list(connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())
+
+
+def test_half_sent_requests_time_out_and_connections_are_limited(site):
+    import socket
+    import time
+
+    from netfaq import review_web
+
+    host, port = site["url"].removeprefix("http://").split(":")
+    bad = socket.create_connection((host, int(port)))
+    bad.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+    assert bad.recv(100).startswith(b"HTTP/1.0 400")
+    held = []
+    for _ in range(review_web.MAX_CONNECTIONS):
+        connection = socket.create_connection((host, int(port)))
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished
+        held.append(connection)
+    time.sleep(0.3)
+    extra = socket.create_connection((host, int(port)))
+    extra.sendall(b"GET /review.css HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert extra.recv(100).startswith(b"HTTP/1.1 503")
+    started = time.monotonic()
+    held[0].settimeout(30)
+    assert held[0].recv(100) == b""  # dropped by the server's timeout
+    assert time.monotonic() - started <= review_web.REQUEST_TIMEOUT_SECONDS + 2
+    for connection in held:
+        connection.close()
+    time.sleep(0.5)
+    assert requests.get(site["url"] + "/review.css", timeout=10).status_code == 200
