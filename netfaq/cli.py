@@ -119,15 +119,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from netfaq.drafts import write_draft
-    from netfaq.ingest import Ingester, IngestError
+    from netfaq.ingest import IngestError
 
     started = time.monotonic()
     try:
-        draft = write_draft(args.document, args.id, args.source_id, args.name)
+        draft, ingested = write_draft(args.document, args.id, args.source_id, args.name)
     except IngestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    ingested = Ingester().ingest(args.document)
     for section in ingested.sections:
         print(f"  section line {section.heading.number:>3}: {section.heading.text[:60]!r} -> {section.topic or '-'}")
     for figure in ingested.figures:
@@ -138,11 +137,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_draft_accept(args: argparse.Namespace) -> int:
-    from netfaq.drafts import DraftError, accept, draft_path
+    from netfaq.drafts import accept, draft_path
+    from netfaq.knowledge import EditRefused
 
     try:
         written = accept(draft_path(args.draft))
-    except DraftError as error:
+    except EditRefused as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(
@@ -152,11 +152,12 @@ def cmd_draft_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_faq_add(args: argparse.Namespace) -> int:
-    from netfaq.faqs import FaqError, add_faq
+    from netfaq.faqs import add_faq
+    from netfaq.knowledge import EditRefused
 
     try:
         written = add_faq(args.id, args.question, args.answer, args.source, args.asked_as)
-    except FaqError as error:
+    except EditRefused as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {written}: answered as soon as the action server reloads the knowledge base (no retraining)")
@@ -178,7 +179,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     if outcome.promoted:
         started = outcome.seconds["server start"]
         print(f"Restart the Rasa server to serve it (netfaq run, or your service manager): {started:.0f} s here.")
-    return 0 if outcome.promoted or outcome.message.startswith("nothing changed") else 1
+    return 1 if outcome.status == "refused" else 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:

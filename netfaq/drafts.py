@@ -8,26 +8,19 @@ with it added (schema, duplicate ids and aliases, citations) before writing anyt
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from netfaq.ingest import Ingester, IngestError, draft_text, proposed_aliases, slug
-from netfaq.knowledge import alias_variants, load_knowledge, normalise_alias, problems_with
+from netfaq.ingest import Ingested, Ingester, IngestError, draft_text, proposed_aliases, slug
+from netfaq.knowledge import EditRefused, alias_clashes, load_knowledge, problems_with
 from netfaq.paths import DRAFTS_DIR, KNOWLEDGE_DIR
+from netfaq.schema import ID_PATTERN
 
 TODO = "TODO"
-ID = re.compile(r"[a-z][a-z0-9_]*")
-
-
-class DraftError(ValueError):
-    """Every problem with a draft, each naming the file; nothing was written."""
-
-    def __init__(self, file: Path | str, problems: list[str]):
-        self.file, self.problems = str(file), problems
-        super().__init__("\n".join(f"{file}: {problem}" for problem in problems))
 
 
 def write_draft(
@@ -38,28 +31,27 @@ def write_draft(
     knowledge_dir: Path = KNOWLEDGE_DIR,
     drafts_dir: Path = DRAFTS_DIR,
     today: date | None = None,
-) -> Path:
+) -> tuple[Path, Ingested]:
     """Ingest `document` and write its draft; IngestError (naming the file) before writing anything."""
     ingested = Ingester().ingest(document)
     if name:
-        ingested = type(ingested)(ingested.path, name, ingested.sections, ingested.figures)
+        ingested = replace(ingested, title=name)
     aliases = proposed_aliases(ingested.title)
     procedure_id = procedure_id or slug(aliases[0] if aliases else document.stem)
     source_id = source_id or slug(document.stem)
     kb = load_knowledge(knowledge_dir)
     if procedure_id in kb.procedures:
         raise IngestError(document, f"procedure id '{procedure_id}' is already in the knowledge base: pass --id")
-    for alias in aliases:
-        owner = next((kb.aliases[v] for v in alias_variants(alias) if v in kb.aliases), None)
-        if owner:
-            raise IngestError(document, f"alias '{alias}' already names procedure '{owner}': pass --name")
+    clashes = alias_clashes(aliases, kb)
+    if clashes:
+        raise IngestError(document, f"{clashes[0]}: pass --name")
     target = drafts_dir / f"{procedure_id}.yml"
     if target.exists():
         raise IngestError(document, f"a draft for '{procedure_id}' already exists ({target}): accept or delete it")
     text = draft_text(ingested, procedure_id, source_id, today or date.today())
     drafts_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    return target
+    return target, ingested
 
 
 def _todos(value: Any, where: str) -> list[str]:
@@ -74,14 +66,14 @@ def _todos(value: Any, where: str) -> list[str]:
 
 def read_draft(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise DraftError(path, ["no such draft"])
+        raise EditRefused(path, ["no such draft"])
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise DraftError(path, [f"broken YAML: {getattr(error, 'problem', error)}"]) from None
+        raise EditRefused(path, [f"broken YAML: {getattr(error, 'problem', error)}"]) from None
     draft = data.get("draft") if isinstance(data, dict) else None
     if not isinstance(draft, dict) or not {"source", "procedure"} <= set(draft):
-        raise DraftError(path, ["not a draft: expected 'draft' with 'reviewed_by', 'source' and 'procedure'"])
+        raise EditRefused(path, ["not a draft: expected 'draft' with 'reviewed_by', 'source' and 'procedure'"])
     return draft
 
 
@@ -93,38 +85,34 @@ def accept(path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Path:
         problems.append("not reviewed yet: check every fact against the document, then put your name in reviewed_by")
     problems += [f"{where} still says TODO" for where in _todos(draft, "")]
     if problems:
-        raise DraftError(path, problems)
+        raise EditRefused(path, problems)
     procedure, source = draft["procedure"], draft["source"]
     procedure_id = str(procedure.get("id", ""))
-    if not ID.fullmatch(procedure_id):
-        raise DraftError(path, [f"procedure id '{procedure_id}' must be lower case letters, digits and _"])
+    if not re.fullmatch(ID_PATTERN, procedure_id):
+        raise EditRefused(path, [f"procedure id '{procedure_id}' must be lower case letters, digits and _"])
     procedure_text = yaml.safe_dump({"procedure": procedure}, sort_keys=False, allow_unicode=True, width=100)
     header = f"# Accepted from a draft of {source.get('document')}, reviewed by {draft['reviewed_by']}.\n"
     sources_file = knowledge_dir / "sources.yml"
     sources_text = sources_file.read_text(encoding="utf-8")
     known = {s["id"]: s for s in (yaml.safe_load(sources_text) or {}).get("sources", [])}
     if source.get("id") in known and known[source["id"]] != source:
-        raise DraftError(path, [f"source id '{source['id']}' is already in sources.yml with other details"])
+        raise EditRefused(path, [f"source id '{source['id']}' is already in sources.yml with other details"])
     if source.get("id") not in known:
         block = yaml.safe_dump([source], sort_keys=False, allow_unicode=True, width=100)
         sources_text = sources_text.rstrip("\n") + "\n\n" + "".join(f"  {line}\n" for line in block.splitlines())
     target = knowledge_dir / "procedures" / f"{procedure_id}.yml"
     if target.exists():
-        raise DraftError(path, [f"procedure id '{procedure_id}' is already in the knowledge base ({target.name})"])
-    taken = load_knowledge(knowledge_dir).aliases
-    clashes = [
-        f"alias '{alias}' already names procedure '{taken[variant]}'"
-        for alias in map(normalise_alias, procedure.get("aliases") or [])
-        for variant in alias_variants(alias)[:1]
-        if variant in taken
-    ]
+        raise EditRefused(path, [f"procedure id '{procedure_id}' is already in the knowledge base ({target.name})"])
+    # Said here, by the draft's alias: the whole knowledge base checked with it would blame
+    # whichever file it loads second.
+    clashes = alias_clashes(procedure.get("aliases") or [], load_knowledge(knowledge_dir))
     if clashes:
-        raise DraftError(path, clashes)
+        raise EditRefused(path, clashes)
     problems = problems_with(
         knowledge_dir, {"sources.yml": sources_text, f"procedures/{procedure_id}.yml": procedure_text}
     )
     if problems:
-        raise DraftError(path, [f"{p.entry}: {p.message}" for p in problems])
+        raise EditRefused(path, [f"{p.entry}: {p.message}" for p in problems])
     target.write_text(header + procedure_text, encoding="utf-8")
     sources_file.write_text(sources_text, encoding="utf-8")
     path.unlink()
@@ -134,4 +122,4 @@ def accept(path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Path:
 def draft_path(name: str, drafts_dir: Path = DRAFTS_DIR) -> Path:
     """A draft given by procedure id or by path."""
     path = Path(name)
-    return path if path.suffix == ".yml" or path.exists() else drafts_dir / f"{normalise_alias(name)}.yml"
+    return path if path.suffix == ".yml" or path.exists() else drafts_dir / f"{name}.yml"

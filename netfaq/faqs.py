@@ -11,14 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from netfaq.knowledge import problems_with
+from netfaq.knowledge import EditRefused, problems_with
 from netfaq.paths import KNOWLEDGE_DIR
-
-
-class FaqError(ValueError):
-    def __init__(self, file: Path | str, problems: list[str]):
-        self.file, self.problems = str(file), problems
-        super().__init__("\n".join(f"{file} (not written): {problem}" for problem in problems))
+from netfaq.schema import ID_PATTERN
 
 
 def faq_yaml(faq_id: str, question: str, answers: list[str], source: str, asked_as: list[str]) -> str:
@@ -43,24 +38,22 @@ def add_faq(
     asked_as: list[str],
     knowledge_dir: Path = KNOWLEDGE_DIR,
 ) -> Path:
-    """Write data/knowledge/faqs/<id>.yml after checking the knowledge base with it; FaqError otherwise."""
+    """Write data/knowledge/faqs/<id>.yml after checking the knowledge base with it, or raise EditRefused."""
     target = knowledge_dir / "faqs" / f"{faq_id}.yml"
-    problems = (
-        [] if re.fullmatch(r"[a-z][a-z0-9_]*", faq_id) else [f"id '{faq_id}' must be lower case letters, digits and _"]
-    )
+    problems = [] if re.fullmatch(ID_PATTERN, faq_id) else [f"id '{faq_id}' must be lower case letters, digits and _"]
     problems += [
         f"answer {number} is not a sentence a patient can use: {text!r}"
         for number, text in enumerate(answers, 1)
         if len(re.findall(r"[A-Za-z]+", text)) < 3 or "TODO" in text
     ]
     if problems:
-        raise FaqError(target, problems)
+        raise EditRefused(target, problems)
     if target.exists():
-        raise FaqError(target, [f"FAQ '{faq_id}' already exists: edit the file"])
+        raise EditRefused(target, [f"FAQ '{faq_id}' already exists: edit the file"])
     text = faq_yaml(faq_id, question, answers, source, asked_as)
     problems = problems_with(knowledge_dir, {f"faqs/{target.name}": text})
     if problems:
-        raise FaqError(target, [f"{p.entry}: {p.message}" for p in problems])
+        raise EditRefused(target, [f"{p.entry}: {p.message}" for p in problems])
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target

@@ -32,10 +32,11 @@ DECIDING = (
 
 
 def knowledge_fingerprint(directory: Path = KNOWLEDGE_DIR) -> str:
+    from netfaq.servers import hash_files
+
     digest = hashlib.sha256()
-    for file in sorted(directory.rglob("*.yml")):
-        if "drafts" not in file.relative_to(directory).parts:
-            digest.update(str(file.relative_to(directory)).encode() + b"\0" + file.read_bytes())
+    files = sorted(directory.rglob("*.yml"))
+    hash_files(digest, directory, (f for f in files if "drafts" not in f.relative_to(directory).parts))
     return digest.hexdigest()[:16]
 
 
@@ -43,24 +44,15 @@ def measure(model: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Everything the gate compares, for one model; the servers are started and stopped here."""
     from bench.answers import rest_sender, run_set
     from netfaq.evaluate import evaluate_model
-    from netfaq.servers import BUILD_DIR, free_port, start_action_server, start_rasa_server, wait_until_up
+    from netfaq.servers import BUILD_DIR, running_assistant
 
     log(f"  measuring {model.name}: held-out NLU set ...")
     nlu = evaluate_model(HELDOUT_NLU, model)
     log(f"  measuring {model.name}: {ANSWER_SET} answer set through the servers ...")
-    action_port, rasa_port = free_port(), free_port()
-    logs = BUILD_DIR / "logs" / "gate"
     started = time.monotonic()
-    actions = start_action_server(action_port, logs)
-    rasa = start_rasa_server(rasa_port, action_port, model, logs)
-    try:
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+    with running_assistant(model, BUILD_DIR / "logs" / "gate") as url:
         start_seconds = time.monotonic() - started
-        answers = run_set(ANSWER_SET, rest_sender(f"http://127.0.0.1:{rasa_port}")).summary()
-    finally:
-        rasa.stop()
-        actions.stop()
+        answers = run_set(ANSWER_SET, rest_sender(url)).summary()
     return {
         "intent macro-F1": round(nlu.intent_macro_f1, 4),
         "questions right": answers["questions"]["right"],
@@ -139,12 +131,11 @@ def validate_training_data() -> str | None:
     return "\n".join(lines[-20:]) or (done.stdout + done.stderr)[-2000:]
 
 
+FINETUNE_SAME = ("config.yml", "domain.yml")  # unchanged, Rasa can fine-tune instead of training afresh
+
+
 def input_hashes() -> dict[str, str]:
-    """What must be unchanged for Rasa to fine-tune a model instead of training afresh."""
     return {name: hashlib.sha256((PROJECT_ROOT / name).read_bytes()).hexdigest()[:16] for name in FINETUNE_SAME}
-
-
-FINETUNE_SAME = ("config.yml", "domain.yml")
 
 
 def finetune_problem(service: Manifest | None) -> str | None:
@@ -159,11 +150,14 @@ def finetune_problem(service: Manifest | None) -> str | None:
 
 @dataclass
 class Outcome:
-    promoted: bool
-    candidate: Path | None
+    status: str  # promoted, refused or unchanged (the model for this data is already in service)
     rows: list[Row]
     message: str
     seconds: dict[str, float]
+
+    @property
+    def promoted(self) -> bool:
+        return self.status == "promoted"
 
 
 def retrain(
@@ -181,16 +175,16 @@ def retrain(
     try:
         kb = load_knowledge()
     except KnowledgeBaseError as error:
-        return Outcome(False, None, [], f"refused: {error}", seconds)
+        return Outcome("refused", [], f"refused: {error}", seconds)
     build(kb)
     problem = validate_training_data()
     if problem:
-        return Outcome(False, None, [], f"refused: rasa data validate found problems:\n{problem}", seconds)
+        return Outcome("refused", [], f"refused: rasa data validate found problems:\n{problem}", seconds)
     registry = model_registry.load()
     service = registry.service
     candidate = current_model()
     if service is not None and service.model == candidate.name:
-        return Outcome(False, candidate, [], f"nothing changed: {candidate.name} is already in service", seconds)
+        return Outcome("unchanged", [], f"nothing changed: {candidate.name} is already in service", seconds)
     base = None
     if finetune:
         why_not = finetune_problem(service)
@@ -200,18 +194,18 @@ def retrain(
             base = MODELS_DIR / service.model
     started = time.monotonic()
     if train(finetune_from=base) != 0:
-        return Outcome(False, None, [], "refused: training failed (see the output above)", seconds)
+        return Outcome("refused", [], "refused: training failed (see the output above)", seconds)
     seconds["train"] = round(time.monotonic() - started, 1)
     started = time.monotonic()
     measured = measure(candidate, log)
-    in_service = registry.service.metrics if service is not None else None
+    in_service = service.metrics if service is not None else None  # as measured when it was promoted ...
     if service is not None and (MODELS_DIR / service.model).exists():
-        in_service = measure(MODELS_DIR / service.model, log)  # same sets, same run
+        in_service = measure(MODELS_DIR / service.model, log)  # ... or, while its file is here, anew on the same sets
     seconds["evaluate"] = round(time.monotonic() - started, 1)
     rows = compare(in_service, measured, tolerance)
     if not not_worse(rows):
         worse = ", ".join(row.measure for row in rows if row.worse)
-        return Outcome(False, candidate, rows, f"refused: {worse} worse than the model in service", seconds)
+        return Outcome("refused", rows, f"refused: {worse} worse than the model in service", seconds)
     manifest = Manifest(
         model=candidate.name,
         training_fingerprint=training_fingerprint(),
@@ -224,4 +218,4 @@ def retrain(
     model_registry.promote(manifest, promoted_by)
     seconds["server start"] = measured["start seconds"]
     first = " (the first model promoted: nothing to compare against)" if in_service is None else ""
-    return Outcome(True, candidate, rows, f"promoted: {candidate.name} is in service{first}", seconds)
+    return Outcome("promoted", rows, f"promoted: {candidate.name} is in service{first}", seconds)

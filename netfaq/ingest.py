@@ -300,9 +300,9 @@ def draft_text(ingested: Ingested, procedure_id: str, source_id: str, today: dat
         out.append(f"      {topic}:")
         for section in sections:
             out.append(f"        # section '{section.heading.text}' (line {section.heading.number})")
-            for figure in _figures_in(ingested, section):
-                out.append(f"        #   {figure.text}: line {figure.line.number}: {figure.line.text}")
-            figures = ", ".join(f.text for f in _figures_in(ingested, section) if f.kind == "duration")
+            durations = _durations_in(ingested, section)
+            out += [f"        #   {f.text}: line {f.line.number}: {f.line.text}" for f in durations]
+            figures = ", ".join(f.text for f in durations)
             todo = f"TODO: in our own words{f' (figures: {figures})' if figures else ''}"
             out += [f"        - text: {yaml.safe_dump(todo).splitlines()[0]}", f"          source: {source_id}"]
     unfiled = by_topic.get("", [])
@@ -316,7 +316,7 @@ def draft_text(ingested: Ingested, procedure_id: str, source_id: str, today: dat
     return "\n".join(out) + "\n"
 
 
-def _figures_in(ingested: Ingested, section: Section) -> list[Found]:
+def _durations_in(ingested: Ingested, section: Section) -> list[Found]:
     numbers = {line.number for line in section.lines}
     return [f for f in ingested.figures if f.line.number in numbers and f.kind == "duration"]
 

@@ -147,6 +147,16 @@ class KnowledgeBase:
         return self.procedures[procedure_id].topics[topic]
 
 
+def alias_clashes(aliases: Iterable[str], kb: KnowledgeBase) -> list[str]:
+    """Each alias (or its plural) already naming a test in `kb`, said as a problem."""
+    clashes = []
+    for alias in map(normalise_alias, aliases):
+        owner = next((kb.aliases[v] for v in alias_variants(alias) if v in kb.aliases), None)
+        if owner:
+            clashes.append(f"alias '{alias}' already names procedure '{owner}'")
+    return clashes
+
+
 def normalise_alias(alias: str) -> str:
     return " ".join(alias.lower().split())
 
@@ -164,6 +174,15 @@ def load_knowledge(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Load every file under `directory`; raise KnowledgeBaseError listing all problems."""
     loader = _Loader(Path(directory))
     return loader.load()
+
+
+class EditRefused(ValueError):
+    """An edit to the knowledge base (a draft accepted, a FAQ added) refused: every problem, each
+    naming the file; nothing was written."""
+
+    def __init__(self, file: Path | str, problems: list[str]):
+        self.file, self.problems = str(file), problems
+        super().__init__("\n".join(f"{file} (not written): {problem}" for problem in problems))
 
 
 def problems_with(directory: Path, changes: dict[str, str]) -> list[Problem]:
@@ -347,26 +366,31 @@ class _Loader:
             )
         return general
 
-    def _load_faq(self, path: Path, sources: dict[str, Source]) -> GeneralTopic | None:
-        data = self._read(path, FAQ_SCHEMA)
+    def _read_entry(self, path: Path, schema: dict[str, Any], kind: str) -> tuple[dict[str, Any], str] | None:
+        """A one-entry file (`kind: {id: ...}`) named after its id: the entry and how to name it."""
+        data = self._read(path, schema)
         if data is None:
             return None
-        raw = data["faq"]
-        entry = f"faq '{raw['id']}'"
+        raw = data[kind]
+        entry = f"{kind} '{raw['id']}'"
         if path.stem != raw["id"]:
-            self.problem(path, entry, f"file name must be the FAQ id ({raw['id']}.yml)")
+            self.problem(path, entry, f"file name must be the {kind} id ({raw['id']}.yml)")
+        return raw, entry
+
+    def _load_faq(self, path: Path, sources: dict[str, Source]) -> GeneralTopic | None:
+        read = self._read_entry(path, FAQ_SCHEMA, "faq")
+        if read is None:
+            return None
+        raw, entry = read
         facts = self._facts(path, entry, raw["answer"], sources, {}, set())
         phrasings = tuple(" ".join(p.split()) for p in raw["asked_as"])
         return GeneralTopic(raw["id"], raw["question"], facts, raw.get("offer_helpline", False), asked_as=phrasings)
 
     def _load_procedure(self, path: Path, sources: dict[str, Source]) -> Procedure | None:
-        data = self._read(path, PROCEDURE_SCHEMA)
-        if data is None:
+        read = self._read_entry(path, PROCEDURE_SCHEMA, "procedure")
+        if read is None:
             return None
-        raw = data["procedure"]
-        entry = f"procedure '{raw['id']}'"
-        if path.stem != raw["id"]:
-            self.problem(path, entry, f"file name must be the procedure id ({raw['id']}.yml)")
+        raw, entry = read
         figures = {}
         for name, fig in (raw.get("figures") or {}).items():
             self._check_source(path, f"{entry}, figure '{name}'", fig["source"], sources)

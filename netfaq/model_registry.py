@@ -97,4 +97,4 @@ def rollback(path: Path = MODEL_REGISTRY_FILE, models_dir: Path = MODELS_DIR) ->
 
 def kept_models(path: Path = MODEL_REGISTRY_FILE) -> set[str]:
     """Models the registry may still need: never deleted when old models are cleared away."""
-    return {m.model for m in load(path).history} if path.exists() else set()
+    return {m.model for m in load(path).history}

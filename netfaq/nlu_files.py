@@ -64,9 +64,7 @@ def add_examples(labelled: list[tuple[str, str]], nlu_dir: Path = NLU_DIR) -> tu
             continue
         seen.add(_normal(text))
         lines = files[home[intent]]
-        start = next(
-            i for i, line in enumerate(lines) if _INTENT.match(line) and _INTENT.match(line).group(1) == intent
-        )
+        start = next(i for i, line in enumerate(lines) if (found := _INTENT.match(line)) and found.group(1) == intent)
         end = start + 1
         while end < len(lines) and (not lines[end].strip() or lines[end].startswith("  ")):
             end += 1

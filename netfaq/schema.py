@@ -4,7 +4,8 @@ from netfaq.topics import TOPICS
 
 NOT_IN_SOURCES = "not_in_sources"
 
-_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+ID_PATTERN = "[a-z][a-z0-9_]*"  # ids of procedures, topics, sources and FAQs, which are also file names
+_ID = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
 _TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
 _DATE = {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}
 

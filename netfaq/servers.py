@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,10 +65,14 @@ def training_fingerprint(project: Path = PROJECT_ROOT) -> str:
     for root, name in inputs:
         path = root / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+        hash_files(digest, root, (f for f in files if f.is_file() and "__pycache__" not in f.parts))
     return digest.hexdigest()[:16]
+
+
+def hash_files(digest: hashlib._Hash, root: Path, files: Iterable[Path]) -> None:
+    """Each file's path (from `root`) and content, so a rename changes the digest too."""
+    for file in files:
+        digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
 
 
 def current_model() -> Path:
@@ -215,6 +221,22 @@ def start_rasa_server(
     if settings["NETFAQ_DB_DIALECT"] == "sqlite":
         Path(settings["NETFAQ_DB_NAME"]).parent.mkdir(parents=True, exist_ok=True)
     return _start(f"rasa-{port}", command, log_dir, env)
+
+
+@contextmanager
+def running_assistant(model: Path, log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """An action server and a Rasa server serving `model` on free loopback ports: yields the Rasa
+    server's URL once both answer, and stops both on the way out."""
+    action_port, rasa_port = free_port(), free_port()
+    actions = start_action_server(action_port, log_dir, env)
+    rasa = start_rasa_server(rasa_port, action_port, model, log_dir, env=env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        yield f"http://127.0.0.1:{rasa_port}"
+    finally:
+        rasa.stop()
+        actions.stop()
 
 
 def start_web_server(port: int, rasa_url: str, log_dir: Path = BUILD_DIR / "logs") -> Process:

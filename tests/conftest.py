@@ -112,16 +112,7 @@ def trained_model() -> Path:
 @pytest.fixture(scope="session")
 def assistant_url(trained_model: Path, tmp_path_factory) -> str:
     """The real action server and Rasa server on loopback ports, started once for every test that talks to them."""
-    from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+    from netfaq.servers import running_assistant
 
-    logs = tmp_path_factory.mktemp("logs")
-    action_port, rasa_port = free_port(), free_port()
-    actions = start_action_server(action_port, logs)
-    rasa = start_rasa_server(rasa_port, action_port, trained_model, logs)
-    try:
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
-        yield f"http://127.0.0.1:{rasa_port}"
-    finally:
-        rasa.stop()
-        actions.stop()
+    with running_assistant(trained_model, tmp_path_factory.mktemp("logs")) as url:
+        yield url

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.drafts import DraftError, accept, write_draft
+from netfaq.drafts import accept, write_draft
 from netfaq.ingest import IngestError
-from netfaq.knowledge import load_knowledge
+from netfaq.knowledge import EditRefused, load_knowledge
 from netfaq.paths import KNOWLEDGE_DIR
 
 LEAFLET = Path(__file__).parent / "fixtures" / "ingest" / "capsule-endoscopy.html"
@@ -29,10 +29,12 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def draft_for(knowledge: Path, **kwargs) -> Path:
-    return write_draft(
+    draft, ingested = write_draft(
         LEAFLET, "capsule_endoscopy", "capsule_leaflet", knowledge_dir=knowledge, drafts_dir=knowledge / "drafts",
         today=date(2026, 12, 3), **kwargs,
     )  # fmt: skip
+    assert ingested.title == "Capsule endoscopy"
+    return draft
 
 
 def reviewed(path: Path, **changes) -> None:
@@ -91,7 +93,7 @@ def test_a_draft_that_is_not_ready_is_refused_naming_the_file_and_writes_nothing
         data["draft"]["procedure"]["topics"]["why"][0]["source"] = "nowhere"
         draft.write_text(yaml.safe_dump(data), encoding="utf-8")
     before = snapshot(knowledge)
-    with pytest.raises(DraftError) as caught:
+    with pytest.raises(EditRefused) as caught:
         accept(draft, knowledge)
     assert problem in str(caught.value) and "capsule_endoscopy.yml" in str(caught.value)
     assert snapshot(knowledge) == before

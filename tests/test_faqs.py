@@ -9,8 +9,8 @@ import pytest
 
 from netfaq.answering import ANSWERED, Answerer, Turn
 from netfaq.embedding import default_encoder
-from netfaq.faqs import FaqError, add_faq
-from netfaq.knowledge import load_knowledge
+from netfaq.faqs import add_faq
+from netfaq.knowledge import EditRefused, load_knowledge
 from netfaq.paths import KNOWLEDGE_DIR
 from netfaq.patient_words import default_patient_words
 
@@ -59,7 +59,7 @@ def test_a_faq_is_written_in_one_file_and_answered_without_retraining(knowledge,
 )
 def test_a_bad_faq_is_refused_naming_the_file_and_writes_nothing(knowledge, faq_id, source, problem):
     answer = "..." if problem == "placeholder" else ANSWER
-    with pytest.raises(FaqError) as caught:
+    with pytest.raises(EditRefused) as caught:
         add_faq(faq_id, "Can I bring someone with me?", [answer], source, PHRASINGS, knowledge)
     problem = "is not a sentence a patient can use: '...'" if problem == "placeholder" else problem
     assert problem in str(caught.value) and f"{faq_id}.yml" in str(caught.value)

@@ -89,27 +89,17 @@ def review_draft(path: Path) -> None:
 
 def ask(project: Path, model: Path, texts: list[str]) -> list[str]:
     """Replies of a real Rasa server (serving `model`) and action server working on the project copy."""
-    from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+    from netfaq.servers import running_assistant
 
     env = {"NETFAQ_PROJECT_DIR": str(project), "NETFAQ_DB_NAME": str(project / "var" / "ask.db")}
-    action_port, rasa_port = free_port(), free_port()
-    actions = start_action_server(action_port, project / "logs", env)
-    rasa = start_rasa_server(rasa_port, action_port, model, project / "logs", env=env)
-    try:
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
-        replies = []
+    replies = []
+    with running_assistant(model, project / "logs", env) as url:
         for number, text in enumerate(texts):
             body = json.dumps({"sender": f"walkthrough-{number}", "message": text}).encode()
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
-            )
+            request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=60) as response:
                 replies.append("\n".join(m.get("text", "") for m in json.loads(response.read())))
-        return replies
-    finally:
-        rasa.stop()
-        actions.stop()
+    return replies
 
 
 def test_a_new_leaflet_is_ingested_reviewed_retrained_through_the_gate_and_answered(project: Path):
