@@ -241,6 +241,9 @@ def cmd_web(args: argparse.Namespace) -> int:
     print(f"Serving the demo page on http://{args.host}:{args.port}/ (Rasa at {args.rasa_url})", flush=True)
     try:
         serve(args.port, args.rasa_url, args.host)
+    except ValueError as error:
+        print(f"The demo page server did not start: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         pass
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Mapping
 from html import escape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,7 +30,26 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def page_fields(rasa_url: str) -> dict[str, str]:
+KEEP_HOURS_SETTING = "NETFAQ_CHAT_KEEP_HOURS"
+DEFAULT_KEEP_HOURS = 2.0
+
+
+def chat_keep_hours(env: Mapping[str, str] | None = None) -> float:
+    """How long the browser keeps an idle chat (NETFAQ_CHAT_KEEP_HOURS, else 2): a shared
+    computer should not show the last patient's words the next morning."""
+    raw = (os.environ if env is None else env).get(KEEP_HOURS_SETTING, "").strip()
+    if not raw:
+        return DEFAULT_KEEP_HOURS
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= 24 * 30:
+        raise ValueError(f"{KEEP_HOURS_SETTING} must be a number of hours above 0 and at most 720, not {raw!r}")
+    return hours
+
+
+def page_fields(rasa_url: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """What the demo page fills in: the Rasa server, and the notices with the service numbers
     from data/safety/emergency.yml (the only place they are written)."""
     services = default_rules().services
@@ -38,6 +59,7 @@ def page_fields(rasa_url: str) -> dict[str, str]:
         "NOTICE": f"{notice} This assistant can't diagnose or read your results.",
         "EMERGENCY_NOTICE": f"In an emergency, call {services['emergency_number']}.",
         "MAX_LENGTH": str(MAX_MESSAGE_CHARS),
+        "KEEP_HOURS": f"{chat_keep_hours(env):g}",
     }
 
 
@@ -50,9 +72,10 @@ def content_security_policy(rasa_url: str) -> str:
 
 
 class DemoHandler(SimpleHTTPRequestHandler):
-    def __init__(self, *args, rasa_url: str, web_dir: Path, **kwargs):
+    def __init__(self, *args, rasa_url: str, web_dir: Path, fields: dict[str, str], **kwargs):
         self.rasa_url = rasa_url
         self.web_dir = web_dir
+        self.fields = fields
         super().__init__(*args, directory=str(web_dir), **kwargs)
 
     def do_GET(self) -> None:  # noqa: N802 (the http.server naming)
@@ -63,7 +86,7 @@ class DemoHandler(SimpleHTTPRequestHandler):
         name, content_type = FILES[path]
         body = (self.web_dir / name).read_bytes()
         if name.endswith(".html"):
-            for field, value in page_fields(self.rasa_url).items():
+            for field, value in self.fields.items():
                 body = body.replace(f"{{{{{field}}}}}".encode(), escape(value).encode("utf-8"))
         self.send_response(200)
         self.send_header("Content-Type", content_type)
@@ -83,7 +106,8 @@ class DemoHandler(SimpleHTTPRequestHandler):
 
 
 def make_server(port: int, rasa_url: str, host: str = "127.0.0.1", web_dir: Path = WEB_DIR) -> ThreadingHTTPServer:
-    handler = functools.partial(DemoHandler, rasa_url=rasa_url, web_dir=web_dir)
+    """Raises ValueError on a bad setting, so the server refuses to start rather than serve a broken page."""
+    handler = functools.partial(DemoHandler, rasa_url=rasa_url, web_dir=web_dir, fields=page_fields(rasa_url))
     return ThreadingHTTPServer((host, port), handler)
 
 

@@ -110,6 +110,14 @@ def last_bot(page):
     return page.locator(".netfaq-bot").last
 
 
+def saved_chat(page) -> dict | None:
+    """What the widget keeps in this tab's sessionStorage (None if nothing)."""
+    return page.evaluate("sessionStorage.length ? JSON.parse(sessionStorage.getItem(sessionStorage.key(0))) : null")
+
+
+PERSONAL = "My name is Jane Smith, NHS number 943 476 5919, born 12/03/1961. How long does an echo take?"
+
+
 def test_page_is_served_under_a_csp_the_widget_works_with(site, page):
     response = requests.get(site["url"], timeout=10)
     assert response.headers["Content-Security-Policy"] == content_security_policy(site["rasa_url"])
@@ -187,7 +195,7 @@ def test_this_didnt_help_sends_negative_feedback_that_staff_can_filter(site, pag
     page.locator(".netfaq-bot").nth(before).wait_for()
     assert "I'm sorry that didn't help" in last_bot(page).inner_text()
     assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == "This didn't help"
-    sender = page.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).sender")
+    sender = saved_chat(page)["sender"]
     stored = review.conversation(sa.create_engine(database_url()), sender)
     assert "negative_feedback" in stored.flags
 
@@ -202,6 +210,71 @@ def test_reload_keeps_the_conversation(site, page):
     assert page.locator(".netfaq-msg").all_inner_texts() == before
     ask(page, "and the risks?")
     assert "what the risks of an MIBG scan are" in last_bot(page).inner_text()
+
+
+def test_the_browser_keeps_only_what_a_reload_needs_in_this_tab_only(site, page):
+    page.goto(site["url"])
+    page.evaluate("localStorage.setItem('netfaq-chat:' + 'old', 'x')")
+    page.evaluate(f"localStorage.setItem('netfaq-chat:{site['rasa_url']}', '{{\"sender\": \"web-old\"}}')")
+    open_chat(page, site)
+    ask(page, "which scan do I need?")
+    ask(page, PERSONAL)
+    saved = saved_chat(page)
+    assert set(saved) == {"sender", "transcript", "pending", "open", "started", "savedAt"}
+    assert saved["pending"] is None
+    assert {key for entry in saved["transcript"] for key in entry} <= {"from", "text", "buttons", "failed"}
+    assert page.evaluate(f"localStorage.getItem('netfaq-chat:{site['rasa_url']}')") is None  # an old copy is removed
+    second_tab = page.context.new_page()
+    second_tab.goto(site["url"])
+    assert second_tab.get_by_role("button", name="Chat with us").is_visible()
+    assert saved_chat(second_tab) is None and second_tab.locator(".netfaq-msg").count() == 0
+    second_tab.close()
+
+
+def test_an_idle_chat_is_forgotten_after_the_hours_set(site, page):
+    open_chat(page, site)
+    ask(page, PERSONAL)
+    sender = saved_chat(page)["sender"]
+    key = page.evaluate("sessionStorage.key(0)")
+    three_hours_ago = "Date.now() - 3 * 3600 * 1000"
+    page.evaluate(
+        f"(() => {{ const s = JSON.parse(sessionStorage.getItem({key!r})); s.savedAt = {three_hours_ago};"
+        f" sessionStorage.setItem({key!r}, JSON.stringify(s)); }})()"
+    )
+    page.reload()
+    assert page.get_by_role("button", name="Chat with us").is_visible()
+    assert "Jane Smith" not in page.content() and saved_chat(page) is None
+    open_chat(page, site)
+    assert saved_chat(page)["sender"] != sender
+
+
+def test_a_chat_left_open_is_cleared_from_the_screen_when_it_expires(site, page):
+    page.clock.install()
+    open_chat(page, site)
+    ask(page, PERSONAL)
+    page.clock.fast_forward("01:50:00")
+    assert "Jane Smith" in page.locator(".netfaq-log").inner_text()
+    page.clock.fast_forward("00:12:00")
+    page.get_by_text("This chat was cleared after a time without messages.").wait_for()
+    assert "Jane Smith" not in page.locator(".netfaq-log").inner_text()
+    assert "Jane Smith" not in json.dumps(saved_chat(page))
+
+
+def test_clear_this_chat_forgets_it_in_this_browser_and_starts_again(site, page):
+    open_chat(page, site)
+    ask(page, PERSONAL)
+    sender = saved_chat(page)["sender"]
+    page.get_by_role("button", name="Clear this chat").click()
+    page.get_by_text("This chat has been cleared from this browser.").wait_for()
+    page.locator(".netfaq-bot").first.wait_for()  # the greeting again, in a new conversation
+    assert "Jane Smith" not in page.locator(".netfaq-log").inner_text()
+    saved = saved_chat(page)
+    assert saved["sender"] != sender and "Jane Smith" not in json.dumps(saved)
+    assert page.locator(".netfaq-user").count() == 0
+    page.reload()
+    page.locator(".netfaq-bot").first.wait_for()
+    assert "Jane Smith" not in page.locator(".netfaq-log").inner_text()
+    shot(page, "chat-cleared")
 
 
 def test_markup_is_shown_as_text_and_never_run(site, page):
@@ -375,7 +448,7 @@ def test_review_pages_have_no_serious_accessibility_violations(review_site, brow
 def test_delete_this_conversation_erases_it_everywhere(site, page):
     open_chat(page, site)
     ask(page, "how long does an echo take?")
-    sender = page.evaluate("Object.values(localStorage).map(JSON.parse)[0].sender")
+    sender = saved_chat(page)["sender"]
     engine = sa.create_engine(database_url())
     assert sender in stored(engine)
     page.get_by_role("button", name="Delete this conversation").click()
@@ -383,7 +456,7 @@ def test_delete_this_conversation_erases_it_everywhere(site, page):
     page.get_by_role("button", name="Yes, erase it").click()
     page.get_by_text("Your conversation has been erased.").wait_for()
     assert page.locator(".netfaq-msg").count() == 1  # only the word that it was erased
-    assert page.evaluate("Object.values(localStorage).map(JSON.parse)[0].sender") != sender
+    assert saved_chat(page)["sender"] != sender
     assert sender not in stored(engine)
     notice = page.locator(".netfaq-notice").inner_text()
     assert "in an emergency call 999" in notice and "NHS 111 on 111" in notice
@@ -421,6 +494,6 @@ def test_unreachable_server_keeps_the_message_for_a_retry(site, page):
     assert page.get_by_role("button", name="Try again").is_visible()
     assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == "how do I prepare for a liver ultrasound?"
     assert page.locator(".netfaq-unsent").count() == 1
-    stored = page.evaluate("JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).pending.payload")
+    stored = saved_chat(page)["pending"]["payload"]
     assert stored == "how do I prepare for a liver ultrasound?"
     shot(page, "server-unreachable")

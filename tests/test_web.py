@@ -7,7 +7,7 @@ import requests
 
 from netfaq.replies import emergency_notice
 from netfaq.safety import default_rules
-from netfaq.web import make_server, page_fields
+from netfaq.web import DEFAULT_KEEP_HOURS, chat_keep_hours, make_server, page_fields
 
 
 @pytest.fixture
@@ -37,3 +37,17 @@ def test_the_widget_has_no_number_of_its_own():
     widget = (WEB_DIR / "netfaq-chat.js").read_text(encoding="utf-8")
     code = "\n".join(line for line in widget.splitlines() if not line.lstrip().startswith("*"))
     assert "999" not in code and "111" not in code
+
+
+def test_the_page_tells_the_widget_how_long_to_keep_an_idle_chat(demo):
+    page = requests.get(demo + "/", timeout=10).text
+    assert f'data-keep-hours="{DEFAULT_KEEP_HOURS:g}"' in page
+    assert chat_keep_hours({"NETFAQ_CHAT_KEEP_HOURS": "0.5"}) == 0.5
+    assert page_fields("http://x", {"NETFAQ_CHAT_KEEP_HOURS": "8"})["KEEP_HOURS"] == "8"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "100000"])
+def test_a_bad_keep_hours_setting_stops_the_page_server_from_starting(value, monkeypatch):
+    monkeypatch.setenv("NETFAQ_CHAT_KEEP_HOURS", value)
+    with pytest.raises(ValueError, match="NETFAQ_CHAT_KEEP_HOURS must be a number of hours"):
+        make_server(0, "http://127.0.0.1:5005")

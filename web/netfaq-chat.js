@@ -8,13 +8,17 @@
  *           data-title="Questions about your scan"
  *           data-initial-message="/greet"
  *           data-notice="This chat is not for emergencies: in an emergency call 999; ..."
- *           data-max-length="2000"></script>
+ *           data-max-length="2000"
+ *           data-keep-hours="2"></script>
  *
  * data-notice is the line shown above the conversation: the page fills it in with the emergency
  * and urgent numbers the hospital uses (the demo page takes them from data/safety/emergency.yml).
  * "Delete this conversation" asks the assistant to erase it; once erased, the widget forgets it too.
- * Talks to Rasa's REST channel. The conversation (sender id, transcript and any message not yet
- * delivered) is kept in localStorage, so a reload keeps it and a network error loses nothing.
+ * "Clear this chat" forgets it in this browser only and starts a new conversation.
+ * Talks to Rasa's REST channel. What a reload needs (sender id, the transcript on screen and any
+ * message not yet delivered) is kept in sessionStorage: it goes when the tab closes, and after
+ * data-keep-hours without a message it is cleared from storage and from the screen, so a shared
+ * computer doesn't keep a patient's words.
  * Every string from the patient or the server is inserted as text, never as HTML.
  */
 (function () {
@@ -28,20 +32,34 @@
     notice: (script && script.dataset.notice) || "This chat is not for emergencies.",
     // The server's limit (netfaq/patient_request.py MAX_MESSAGE_CHARS), filled in by the page.
     maxLength: parseInt((script && script.dataset.maxLength) || "2000", 10),
+    keepHours: parseFloat((script && script.dataset.keepHours) || "2"),
   };
   var ERASE_WORDS = "delete my conversation";
   var STORAGE_KEY = "netfaq-chat:" + config.server;
+  var KEEP_MS = (config.keepHours > 0 ? config.keepHours : 2) * 3600 * 1000;
+  var EXPIRY_CHECK_MS = 60000;
   var REQUEST_TIMEOUT_MS = 30000;
   var PHONE = /\b0\d{3} \d{3} \d{4}\b/g;
 
+  function freshState(open) {
+    return { sender: newSenderId(), transcript: [], pending: null, open: open, started: false, savedAt: Date.now() };
+  }
+
+  function expired(saved) {
+    return !(saved.savedAt > Date.now() - KEEP_MS);
+  }
+
   function loadState() {
     try {
-      var saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
-      if (saved && saved.sender && Array.isArray(saved.transcript)) return saved;
+      // Earlier versions kept the whole transcript in localStorage with no expiry: remove it.
+      window.localStorage.removeItem(STORAGE_KEY);
+      var saved = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+      if (saved && saved.sender && Array.isArray(saved.transcript) && !expired(saved)) return saved;
+      window.sessionStorage.removeItem(STORAGE_KEY);
     } catch (e) {
       /* unreadable storage: start afresh */
     }
-    return { sender: newSenderId(), transcript: [], pending: null, open: false, started: false };
+    return freshState(false);
   }
 
   function newSenderId() {
@@ -52,11 +70,39 @@
 
   var state = loadState();
 
+  /* Only what a reload redraws (no error notices: a reload retries instead). */
+  function storedState() {
+    var transcript = state.transcript
+      .filter(function (entry) { return entry.from !== "error"; })
+      .map(function (entry) {
+        var kept = { from: entry.from, text: entry.text };
+        if (entry.failed) kept.failed = true;
+        if (entry.buttons && entry.buttons.length) kept.buttons = entry.buttons;
+        return kept;
+      });
+    return {
+      sender: state.sender,
+      transcript: transcript,
+      pending: state.pending,
+      open: state.open,
+      started: state.started,
+      savedAt: state.savedAt,
+    };
+  }
+
   function saveState() {
     try {
-      window.localStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(storedState()));
     } catch (e) {
       /* private mode or full storage: the chat still works for this page view */
+    }
+  }
+
+  function forget() {
+    try {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch (e) {
+      /* nothing stored */
     }
   }
 
@@ -100,11 +146,12 @@
   var titleId = "netfaq-title";
   var closeButton = el("button", { type: "button", class: "netfaq-close", "aria-label": "Close chat", text: "\u00d7" });
   var eraseButton = el("button", { type: "button", class: "netfaq-erase", text: "Delete this conversation" });
+  var clearButton = el("button", { type: "button", class: "netfaq-clear", text: "Clear this chat" });
   var header = el("div", { class: "netfaq-header" }, [
     el("h2", { id: titleId, class: "netfaq-title", text: config.title }),
-    eraseButton,
     closeButton,
   ]);
+  var tools = el("div", { class: "netfaq-tools" }, [clearButton, eraseButton]);
   var notice = el("p", { class: "netfaq-notice", text: config.notice });
   var log = el("div", {
     class: "netfaq-log",
@@ -132,7 +179,7 @@
   var panel = el(
     "section",
     { id: "netfaq-panel", class: "netfaq-panel", role: "dialog", "aria-labelledby": titleId, hidden: "" },
-    [header, notice, log, status, form]
+    [header, notice, log, status, form, tools]
   );
   var root = el("div", { class: "netfaq-root" }, [panel, launcher]);
 
@@ -163,6 +210,10 @@
     return box;
   }
 
+  function answersAQuestion(index) {
+    return state.transcript.slice(0, index).some(function (e) { return e.from === "user"; });
+  }
+
   function renderEntry(entry, index) {
     if (entry.from === "user") {
       var bubble = el("div", { class: "netfaq-bubble", text: entry.text });
@@ -173,6 +224,7 @@
       if (entry.failed) row.appendChild(el("span", { class: "netfaq-unsent", text: "Not sent yet" }));
       return row;
     }
+    if (entry.from === "note") return el("p", { class: "netfaq-note", text: entry.text });
     if (entry.from === "error") {
       var retry = el("button", { type: "button", class: "netfaq-retry", text: "Try again" });
       retry.addEventListener("click", function () {
@@ -196,7 +248,7 @@
         group.appendChild(b);
       });
       children.push(group);
-    } else if (entry.text && index > 0 && index === state.transcript.length - 1) {
+    } else if (entry.text && index === state.transcript.length - 1 && answersAQuestion(index)) {
       // One tap tells staff an answer didn't help: it reaches the review pages as negative feedback.
       var feedback = el("button", { type: "button", class: "netfaq-feedback", text: "This didn't help" });
       feedback.addEventListener("click", function () {
@@ -229,6 +281,7 @@
     status.textContent = busy ? "The assistant is typing\u2026" : "";
     status.classList.toggle("netfaq-typing", busy);
     sendButton.disabled = busy;
+    clearButton.disabled = busy;
   }
 
   function post(message) {
@@ -272,7 +325,9 @@
         if (erased) {
           // The server has erased the conversation: forget it here too, keeping only its last word.
           var last = state.transcript[state.transcript.length - 1];
-          state = { sender: newSenderId(), transcript: last ? [last] : [], pending: null, open: true, started: true };
+          state = freshState(true);
+          state.started = true;
+          if (last) state.transcript.push(last);
         }
         saveState();
         renderAll();
@@ -292,6 +347,7 @@
 
   function send(payload, shownText) {
     if (state.pending) return;
+    state.savedAt = Date.now();
     state.pending = { payload: payload, shown: shownText !== null };
     if (shownText !== null) state.transcript.push({ from: "user", text: shownText });
     saveState();
@@ -326,7 +382,28 @@
     launcher.focus();
   }
 
+  /* Forgets the conversation in this browser (the server keeps its redacted record) and starts anew. */
+  function clearChat(message) {
+    if (sendButton.disabled) return; // a reply is on its way: it would land in the new chat
+    forget();
+    state = freshState(!panel.hidden);
+    state.transcript.push({ from: "note", text: message });
+    saveState();
+    renderAll();
+    if (state.open) {
+      state.started = true;
+      send(config.initialMessage, null);
+    }
+  }
+
+  function clearIfExpired() {
+    if (state.transcript.length && expired(state)) clearChat("This chat was cleared after a time without messages.");
+  }
+
   launcher.addEventListener("click", openPanel);
+  clearButton.addEventListener("click", function () {
+    clearChat("This chat has been cleared from this browser.");
+  });
   eraseButton.addEventListener("click", function () {
     send(ERASE_WORDS, "Delete this conversation");
   });
@@ -353,6 +430,7 @@
     document.body.appendChild(root);
     renderAll();
     if (state.open) openPanel();
+    window.setInterval(clearIfExpired, EXPIRY_CHECK_MS);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
