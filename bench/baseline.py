@@ -53,7 +53,7 @@ def _start(directory: Path, name: str, command: list[str], log_dir: Path) -> Pro
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return Process(name, popen, log)
+    return Process(name, popen, log, command)
 
 
 def start(directory: Path, log_dir: Path) -> Servers:

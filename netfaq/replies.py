@@ -218,6 +218,14 @@ def no_answer_text(helpline: Helpline) -> str:
     )
 
 
+def store_down_text(helpline: Helpline) -> str:
+    return (
+        "Sorry: I can't keep a record of our conversation just now, so I may not remember what you "
+        "asked before, and this message has not been saved. Please try again later. If you need to "
+        f"talk to someone, call {helpline_sentence(helpline)}."
+    )
+
+
 WELCOME_BUTTONS = [
     *({"title": example, "payload": example} for example in WELCOME_EXAMPLES),
     {"title": "Call a nurse", "payload": "/ask_nurse"},

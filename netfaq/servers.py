@@ -149,6 +149,18 @@ class Process:
     name: str
     popen: subprocess.Popen
     log: Path
+    command: list[str]
+    env: dict[str, str] | None = None
+
+    def restart(self) -> Process:
+        """The same command again, logging to the same file (after a crash)."""
+        self.stop()
+        return _start(self.name, self.command, self.log.parent, self.env)
+
+    def last_words(self) -> str:
+        """The last line it logged: after a crash, usually the reason."""
+        lines = [line.strip() for line in _tail(self.log, 5).splitlines() if line.strip()]
+        return lines[-1] if lines else ""
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.popen.poll() is not None:
@@ -180,7 +192,7 @@ def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | N
         umask=0o077,
     )
     handle.close()
-    return Process(name, popen, log)
+    return Process(name, popen, log, command, env)
 
 
 def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
@@ -217,9 +229,6 @@ def start_rasa_server(
         str(PROJECT_ROOT / "credentials.yml"),
         *(["--cors", cors_origin] if cors_origin else []),
     ]
-    settings = quiet_env(env)
-    if settings["NETFAQ_DB_DIALECT"] == "sqlite":
-        Path(settings["NETFAQ_DB_NAME"]).parent.mkdir(parents=True, exist_ok=True)
     return _start(f"rasa-{port}", command, log_dir, env)
 
 

@@ -5,7 +5,10 @@ malformed one, a polite "please keep it shorter" for a message over the limit, b
 64 KB refused with 413, and a "/payload" that none of the assistant's buttons sends read as words.
 
 Every message gets an answer: if a turn produced no reply (the action server is down or an action
-failed), the patient is told so and given the helpline, instead of silence.
+failed), the patient is told so and given the helpline, instead of silence. If the conversation
+store was down during the turn (rasa_extensions/tracker_store.py), the turn's replies (999 advice
+included) are followed by an apology saying the conversation can't be kept just now, with the
+helpline.
 
 A conversation the patient asked to erase is erased: when a reply carries the custom payload
 `erase_conversation` (the domain's utter_conversation_erased, after the patient confirmed), the
@@ -31,8 +34,9 @@ from netfaq.conversations import database_url, erase_conversation
 from netfaq.knowledge import load_knowledge
 from netfaq.paths import PROJECT_ROOT
 from netfaq.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
-from netfaq.replies import no_answer_text
+from netfaq.replies import no_answer_text, store_down_text
 from rasa_extensions import action_client
+from rasa_extensions.tracker_store import STORE_TROUBLE
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,11 @@ ERASE_PAYLOAD = "erase_conversation"
 @lru_cache(maxsize=1)
 def _no_answer() -> str:
     return no_answer_text(load_knowledge().helpline)
+
+
+@lru_cache(maxsize=1)
+def _store_down() -> str:
+    return store_down_text(load_knowledge().helpline)
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +93,7 @@ class AlwaysAnsweringRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def answer_or_apologise(message: UserMessage) -> None:
+            STORE_TROUBLE.set(None)  # a kept-alive connection's earlier turn must not count
             try:
                 await on_new_message(message)
             except Exception as error:  # the patient gets the apology below; the log, the cause
@@ -91,10 +101,19 @@ class AlwaysAnsweringRestInput(RestInput):
             output = message.output_channel
             if not isinstance(output, CollectingOutputChannel):
                 return
-            if not output.messages:
+            trouble = STORE_TROUBLE.get()
+            if trouble is None and asks_to_erase(output.messages):
+                try:
+                    erase_conversation(_store(), message.sender_id)
+                except sa.exc.SQLAlchemyError as error:
+                    trouble = type(error).__name__
+                    logger.error(f"Could not erase the conversation of sender {message.sender_id[:12]}: {trouble}")
+            if trouble is not None:
+                if asks_to_erase(output.messages):  # not erased: the widget must not forget it either
+                    output.messages.clear()
+                await output.send_text_message(message.sender_id, _store_down())
+            elif not output.messages:
                 await output.send_text_message(message.sender_id, _no_answer())
-            elif asks_to_erase(output.messages):
-                erase_conversation(_store(), message.sender_id)
 
         blueprint = super().blueprint(answer_or_apologise)
         blueprint.middleware("request")(check_patient_request)

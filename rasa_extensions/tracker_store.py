@@ -9,6 +9,13 @@ for every row. This one keeps SQLite connections open, remembers on each tracker
 events are already stored, and runs its two statements, compiled once for the database's dialect,
 straight through the database driver: building and hashing SQLAlchemy queries per message had
 cost more than the queries (still 40% of the server's time). The rows are the same.
+
+A store that can't be used stops the server at start with a message naming it and the problem
+(Rasa would quietly keep conversations in memory instead). A store that fails while running is
+treated as down: nothing is read from or written to Rasa's in-memory fallback, the turn is marked
+in STORE_TROUBLE so the channel tells the patient and gives the helpline, and the next message
+tries the store again, so it recovers by itself. An SQLite file that is deleted or replaced under
+the server counts as down too: SQLite would otherwise write on into the deleted file.
 """
 
 from __future__ import annotations
@@ -16,24 +23,38 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import logging
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from netfaq.knowledge import load_knowledge
 from netfaq.redaction import redact
+from netfaq.store_health import database_problem, describe, first_line, refusal
+
+logger = logging.getLogger(__name__)
 
 # Set on every tracker this store reads or writes: how many of its events are in the database.
 STORED_EVENTS = "_netfaq_stored_events"
+
+CONNECT_TIMEOUT_S = 5
+
+# Set during a turn whose conversation could not be read or stored: what went wrong.
+STORE_TROUBLE: ContextVar[str | None] = ContextVar("netfaq_store_trouble", default=None)
+
+
+class StoreDown(Exception):
+    """The store can't be used right now (the SQLite file is gone, or the database fails)."""
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +80,11 @@ def _private_sqlite_file(settings: dict[str, Any]) -> Path | None:
         return None
     path = Path(settings["db"])
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError:
+            pass  # the check that follows names the problem
     return path
 
 
@@ -97,7 +121,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, host: str | None = None, port: Any = None, **kwargs: Any) -> None:
         # Values come from environment variables in endpoints.yml, so "" means "not set".
         sqlite_file = _private_sqlite_file(kwargs)
+        settings = {key: kwargs.get(key) for key in ("dialect", "db", "username", "password")}
+        url = sa.engine.make_url(self.get_db_url(host=host or None, port=int(port) if port else None, **settings))
+        problem = database_problem(url, create=True)
+        if problem:
+            logger.critical(refusal(url, problem))
+            raise SystemExit(refusal(url, problem))
         super().__init__(*args, host=host or None, port=int(port) if port else None, **kwargs)
+        self._described = describe(url)
+        self._sqlite_file = sqlite_file
+        self._sqlite_inode = sqlite_file.stat().st_ino if sqlite_file else None
+        self._down: str | None = None
         if sqlite_file is not None:
             for path in (sqlite_file, *(Path(f"{sqlite_file}{end}") for end in ("-wal", "-shm", "-journal"))):
                 if path.exists():
@@ -111,6 +145,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 url, poolclass=sa.pool.QueuePool, pool_size=2, connect_args={"check_same_thread": False}
             )
             sa.event.listen(self.engine, "connect", _sqlite_wal)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        elif self.engine.dialect.name == "postgresql":
+            # Queries run on the event loop: a database that doesn't answer must not hold it for long.
+            settings = create_engine_kwargs(self.engine.url)
+            settings["connect_args"] = {**settings.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT_S}
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, **settings)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         events = self.SQLEvent.__table__
         sender = events.c.sender_id == sa.bindparam("sender_id")
@@ -135,21 +177,61 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     @contextmanager
     def _driver_cursor(self) -> Iterator[Any]:
-        """A cursor on a pooled connection; commits if the block succeeds (the pool rolls back otherwise)."""
-        connection = self.engine.raw_connection()
+        """A cursor on a pooled connection; commits if the block succeeds (the pool rolls back
+        otherwise). Any failure of the store is raised as StoreDown."""
+        self._check_sqlite_file()
         try:
-            cursor = connection.cursor()
-            yield cursor
-            cursor.close()
-            connection.commit()
-        finally:
-            connection.close()
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                yield cursor
+                cursor.close()
+                connection.commit()
+            finally:
+                connection.close()
+        except (sa.exc.SQLAlchemyError, self.engine.dialect.dbapi.Error) as error:
+            self.engine.dispose()  # the next attempt opens new connections
+            raise StoreDown(first_line(error)) from error
+        self._works_again()
+
+    def _check_sqlite_file(self) -> None:
+        """SQLite writes on into a deleted file, and would create an empty one in its place:
+        a missing file is a store that is down; a replaced one (restored) is opened anew."""
+        if self._sqlite_file is None:
+            return
+        try:
+            inode = self._sqlite_file.stat().st_ino
+        except OSError:
+            folder = self._sqlite_file.parent
+            raise StoreDown("the file is gone" if folder.is_dir() else f"its folder {folder} is gone") from None
+        if inode != self._sqlite_inode:
+            self.engine.dispose()
+            self._sqlite_inode = inode
+
+    def _store_down(self, sender_id: str, doing: str, problem: str) -> None:
+        STORE_TROUBLE.set(problem)
+        if self._down != problem:
+            logger.error(
+                f"The conversation store stopped working ({self._described}: {problem}). Patients are "
+                "told and given the helpline, and their turns are not stored, until it works again."
+            )
+            self._down = problem
+        logger.error(f"Could not {doing} the conversation of sender {sender_id[:12]}: the store is down.")
+
+    def _works_again(self) -> None:
+        if self._down is not None:
+            logger.warning(f"The conversation store works again ({self._described}).")
+            self._down = None
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         statement = self._select_all if fetch_events_from_all_sessions else self._select_latest
-        with self._driver_cursor() as cursor:
-            cursor.execute(statement.sql, statement.parameters(self._sender_values(sender_id)))
-            events = [json.loads(data) for (data,) in cursor.fetchall()]
+        try:
+            with self._driver_cursor() as cursor:
+                cursor.execute(statement.sql, statement.parameters(self._sender_values(sender_id)))
+                events = [json.loads(data) for (data,) in cursor.fetchall()]
+        except StoreDown as down:
+            self._store_down(sender_id, "read", str(down))
+            return None  # Rasa starts a new tracker; the turn is answered, marked and not stored
         if not (self.domain and events):
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -158,17 +240,27 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the turn's new events; not in memory when the store is down (the patient is told).
+        A turn whose conversation could not be read is not stored either: its tracker started
+        afresh, so its events would not follow the stored ones."""
         await self.stream_events(tracker)
-        with self._driver_cursor() as cursor:
-            stored = getattr(tracker, STORED_EVENTS, None)
-            if stored is None:  # a tracker this store has not read (a new one): count, as Rasa does
-                cursor.execute(
-                    self._count_latest.sql, self._count_latest.parameters(self._sender_values(tracker.sender_id))
-                )
-                (stored,) = cursor.fetchone()
-            rows = [self._row(tracker.sender_id, event) for event in self._new_events(tracker, stored)]
-            if rows:
-                cursor.executemany(self._insert.sql, [self._insert.parameters(row) for row in rows])
+        if STORE_TROUBLE.get() is not None:
+            logger.error(f"The turn of sender {tracker.sender_id[:12]} was not stored: the store was down.")
+            return
+        try:
+            with self._driver_cursor() as cursor:
+                stored = getattr(tracker, STORED_EVENTS, None)
+                if stored is None:  # a tracker this store has not read (a new one): count, as Rasa does
+                    cursor.execute(
+                        self._count_latest.sql, self._count_latest.parameters(self._sender_values(tracker.sender_id))
+                    )
+                    (stored,) = cursor.fetchone()
+                rows = [self._row(tracker.sender_id, event) for event in self._new_events(tracker, stored)]
+                if rows:
+                    cursor.executemany(self._insert.sql, [self._insert.parameters(row) for row in rows])
+        except StoreDown as down:
+            self._store_down(tracker.sender_id, "store", str(down))
+            return
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 
     @staticmethod

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +20,7 @@ from netfaq.paths import PROJECT_ROOT
 from netfaq.review_web import make_app
 from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
 from rasa_extensions.tracker_store import RedactingSQLTrackerStore
+from tests.postgres_server import PostgresServer, postgres_bin
 from tests.test_e2e import Assistant, texts
 
 QUESTION_WITH_PHONE = "how do I prepare for an ultrasound next week? you can ring me on 07700 900123"
@@ -217,63 +214,16 @@ def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_one
     assert annotations.all_notes(engine) == {} and annotations.all_labels(engine) == []
 
 
-def postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture(scope="module")
 def postgres():
-    """A throwaway PostgreSQL server on a loopback port, started with initdb and pg_ctl."""
     binaries = postgres_bin()
     if binaries is None:
         pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): `make test` installs them with apt")
-    # Not under pytest's temp folder: the postgres user must be able to reach it.
-    data = Path(tempfile.mkdtemp(prefix="netfaq-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(data, "postgres", "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(
-        [*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "netfaq"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        [
-            *run_as,
-            str(binaries / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(data / "server.log"),
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    server = PostgresServer(binaries)
     try:
-        subprocess.run(
-            [*run_as, str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "netfaq", "netfaq"],
-            check=True,
-            capture_output=True,
-        )
-        yield {
-            "NETFAQ_DB_DIALECT": "postgresql",
-            "NETFAQ_DB_HOST": "127.0.0.1",
-            "NETFAQ_DB_PORT": str(port),
-            "NETFAQ_DB_NAME": "netfaq",
-            "NETFAQ_DB_USER": "netfaq",
-            "NETFAQ_DB_PASSWORD": "",
-        }
+        yield server.env
     finally:
-        subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
+        server.remove()
 
 
 @pytest.mark.model
