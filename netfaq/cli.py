@@ -425,16 +425,18 @@ def cmd_review_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_review_web(args: argparse.Namespace) -> int:
+    from netfaq.review_sessions import session_settings
     from netfaq.review_web import review_token, serve
 
     try:
         token = review_token()
+        settings = session_settings()
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Serving the review pages on http://{args.host}:{args.port}/ (sign in with the review token)", flush=True)
     try:
-        serve(_review_engine(), token, args.port, args.host)
+        serve(_review_engine(), token, args.port, settings, args.host)
     except KeyboardInterrupt:
         pass
     return 0

@@ -1,13 +1,13 @@
 """The staff review web page: conversations, transcripts, notes, training inbox, CSV and NLU export.
 
-Every page needs the review token: typed once on the login page (then an HttpOnly, SameSite=Strict
-session cookie derived from it) or sent as `Authorization: Bearer <token>` by scripts. Pages are
+Every page needs the review token: typed once on the login page (which starts a session: a random
+id in an HttpOnly, SameSite=Strict cookie, Secure when configured, with its own CSRF value; see
+netfaq/review_sessions.py) or sent as `Authorization: Bearer <token>` by scripts. Pages are
 server-rendered HTML with no script at all, under a strict Content-Security-Policy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import io
 import logging
@@ -30,6 +30,7 @@ import yaml
 from netfaq import annotations, review
 from netfaq.conversations import erase_conversation
 from netfaq.paths import CODE_ROOT, KNOWLEDGE_DIR, PROJECT_ROOT
+from netfaq.review_sessions import LIFETIME_S, Session, Sessions, SessionSettings
 
 TOKEN_FILE = PROJECT_ROOT / "var" / "review-token"
 COOKIE = "netfaq_review"
@@ -118,30 +119,49 @@ def _when(moment) -> str:
 class ReviewApp:
     """Request handling without HTTP plumbing: (method, path, query, form, headers) → Response."""
 
-    def __init__(self, engine: sa.engine.Engine, token: str, intents: list[str], procedures: list[str]):
+    def __init__(
+        self,
+        engine: sa.engine.Engine,
+        token: str,
+        intents: list[str],
+        procedures: list[str],
+        settings: SessionSettings | None = None,
+    ):
         self.engine = engine
         self.token = token
         self.intents = intents
         self.procedures = procedures
         self.index = review.ConversationIndex(engine)
-        self.session = hmac.new(token.encode(), b"netfaq-review-session", hashlib.sha256).hexdigest()
-        self.csrf = hmac.new(token.encode(), b"netfaq-review-form", hashlib.sha256).hexdigest()
+        settings = settings or SessionSettings(idle_s=Sessions().idle_s, secure_cookie=False)
+        self.sessions = Sessions(settings.idle_s)
+        self.secure_cookie = settings.secure_cookie
+        self._request = threading.local()  # the session of the request this thread is answering
         self._failures: list[float] = []  # times of failed sign-ins in the last minute
         self._failures_lock = threading.Lock()
         annotations.ensure_tables(engine)
 
     # -- authentication ---------------------------------------------------------------------
     def authorised(self, headers: dict[str, str]) -> bool:
+        """A script's bearer token, or a live session's cookie (then remembered for this request)."""
+        self._request.session_id, self._request.session = "", None
         bearer = headers.get("authorization", "")
         if bearer.lower().startswith("bearer "):
             return hmac.compare_digest(bearer[7:].strip().encode(), self.token.encode())
-        cookie = SimpleCookie()
-        try:
-            cookie.load(headers.get("cookie", ""))
-        except Exception:  # noqa: BLE001 (a malformed cookie header is simply no session)
+        session_id = _cookie(headers)
+        session = self.sessions.get(session_id)
+        if session is None:
             return False
-        value = cookie[COOKIE].value if COOKIE in cookie else ""
-        return hmac.compare_digest(value.encode(), self.session.encode())
+        self._request.session_id, self._request.session = session_id, session
+        return True
+
+    @property
+    def _session(self) -> Session | None:
+        return getattr(self._request, "session", None)
+
+    def _cookie_header(self, value: str, max_age: int) -> str:
+        return f"{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}" + (
+            "; Secure" if self.secure_cookie else ""
+        )
 
     def handle(self, method: str, target: str, form: dict[str, str], headers: dict[str, str]) -> Response:
         parts = urlsplit(target)
@@ -157,7 +177,8 @@ class ReviewApp:
                 401, "Please sign in with the review token.", next_path=parts.path + (f"?{kept}" if kept else "")
             )
         if method == "POST":
-            if not hmac.compare_digest(form.get("csrf", "").encode(), self.csrf.encode()):
+            session = self._session  # a bearer token can't be sent by another site's form: no CSRF value needed
+            if session is not None and not hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
                 return self.error(403, "This form has expired. Go back, reload the page and try again.")
             return self.post(path, form)
         if method != "GET":
@@ -185,8 +206,8 @@ class ReviewApp:
         if self._recent_failures() >= SIGN_IN_FAILURES_PER_MINUTE:
             return self.login_page(429, "Too many wrong tokens: wait a minute, then try again.", next_path)
         if hmac.compare_digest(form.get("token", "").strip().encode(), self.token.encode()):
-            cookie = f"{COOKIE}={self.session}; HttpOnly; SameSite=Strict; Path=/"
-            return _redirect(next_path, cookie)
+            session_id, _ = self.sessions.start()
+            return _redirect(next_path, self._cookie_header(session_id, LIFETIME_S))
         with self._failures_lock:
             self._failures.append(time.monotonic())
         logger.warning(f"Review sign-in with a wrong token ({self._recent_failures()} in the last minute)")
@@ -201,7 +222,8 @@ class ReviewApp:
     def post(self, path: str, form: dict[str, str]) -> Response:
         try:
             if path == "/logout":
-                return _redirect("/login", f"{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+                self.sessions.end(getattr(self._request, "session_id", ""))
+                return _redirect("/login", self._cookie_header("", 0))
             if path.startswith("/conversations/"):
                 conversation_id = unquote(path.removeprefix("/conversations/"))
                 if self.index.get(conversation_id) is None:
@@ -267,7 +289,9 @@ class ReviewApp:
         return Response(status, html.encode("utf-8"))
 
     def csrf_field(self) -> str:
-        return f'<input type="hidden" name="csrf" value="{self.csrf}">'
+        """The signed-in session's CSRF value (none for a bearer token, which needs none)."""
+        session = self._session
+        return f'<input type="hidden" name="csrf" value="{session.csrf}">' if session else ""
 
     def error(self, status: int, message: str) -> Response:
         titles = {400: "Check the request", 403: "Form expired", 404: "Not found", 405: "Not allowed", 413: "Too large"}
@@ -529,6 +553,15 @@ REQUEST_TIMEOUT_SECONDS = 10  # a request not fully sent by then is dropped
 MAX_CONNECTIONS = 32  # open at once; beyond that a connection is answered 503 and closed
 
 
+def _cookie(headers: dict[str, str]) -> str:
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get("cookie", ""))
+    except Exception:  # noqa: BLE001 (a malformed cookie header is simply no session)
+        return ""
+    return cookie[COOKIE].value if COOKIE in cookie else ""
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: ReviewApp
     timeout = REQUEST_TIMEOUT_SECONDS  # socket timeout: a half-sent request can't hold a thread
@@ -601,12 +634,12 @@ def make_server(app: ReviewApp, port: int, host: str = "127.0.0.1") -> Threading
     return _LimitedServer((host, port), handler)
 
 
-def make_app(engine: sa.engine.Engine, token: str) -> ReviewApp:
-    return ReviewApp(engine, token, domain_intents(), knowledge_procedures())
+def make_app(engine: sa.engine.Engine, token: str, settings: SessionSettings | None = None) -> ReviewApp:
+    return ReviewApp(engine, token, domain_intents(), knowledge_procedures(), settings)
 
 
-def serve(engine: sa.engine.Engine, token: str, port: int, host: str = "127.0.0.1") -> None:
-    app = make_app(engine, token)
+def serve(engine: sa.engine.Engine, token: str, port: int, settings: SessionSettings, host: str = "127.0.0.1") -> None:
+    app = make_app(engine, token, settings)
     # Read the stored conversations now, so the first person to open the page doesn't wait for it.
     threading.Thread(target=app.index.refresh, daemon=True).start()
     with make_server(app, port, host) as server:

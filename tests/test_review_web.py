@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,9 @@ import sqlalchemy as sa
 from rasa.shared.nlu.training_data.loading import load_data
 
 from netfaq import annotations
+from netfaq.review_sessions import SessionSettings, session_settings
 from netfaq.review_web import COOKIE, make_app, make_server, review_token
+from netfaq.servers import free_port, quiet_env
 from tests.test_review import store_conversations
 
 TOKEN = "test-review-token-0123456789"
@@ -309,3 +314,90 @@ def test_half_sent_requests_time_out_and_connections_are_limited(site):
         connection.close()
     time.sleep(0.5)
     assert requests.get(site["url"] + "/review.css", timeout=10).status_code == 200
+
+
+def sign_in(site) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    response = session.post(f"{site['url']}/login", data={"token": TOKEN, "next": "/"}, allow_redirects=False)
+    assert response.status_code == 303
+    return session, session.cookies[COOKIE]
+
+
+def test_each_sign_in_gets_its_own_random_session_and_csrf_value(site):
+    first, first_id = sign_in(site)
+    second, second_id = sign_in(site)
+    assert first_id != second_id and len(first_id) >= 40 and TOKEN not in first_id
+    first_csrf, second_csrf = csrf(first, site["url"] + "/"), csrf(second, site["url"] + "/")
+    assert first_csrf != second_csrf
+    note = {"reviewed": "yes", "note": "checked", "tags": ""}
+    crossed = second.post(site["url"] + "/conversations/emergency", data={**note, "csrf": first_csrf})
+    assert crossed.status_code == 403  # one session's form value is no good in another
+    own = second.post(site["url"] + "/conversations/emergency", data={**note, "csrf": second_csrf})
+    assert own.status_code == 200 and "Saved" in own.text
+
+
+def test_a_session_ended_by_sign_out_can_not_be_replayed(site):
+    staff, session_id = sign_in(site)
+    staff.post(site["url"] + "/logout", data={"csrf": csrf(staff, site["url"] + "/")})
+    replayed = requests.get(site["url"] + "/", cookies={COOKIE: session_id})
+    assert replayed.status_code == 401
+    other, _ = sign_in(site)  # other sessions are untouched
+    assert other.get(site["url"] + "/").status_code == 200
+
+
+@pytest.fixture
+def short_site(stored):
+    engine = sa.create_engine(f"sqlite:///{stored}")
+    app = make_app(engine, TOKEN, SessionSettings(idle_s=1.0, secure_cookie=True))
+    server = make_server(app, 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_idle_session_expires_and_the_cookie_can_be_marked_secure(short_site):
+    session = requests.Session()
+    response = session.post(f"{short_site['url']}/login", data={"token": TOKEN}, allow_redirects=False)
+    cookie = response.headers["Set-Cookie"]
+    assert "; Secure" in cookie and "Max-Age=43200" in cookie
+    session_id = cookie.split(";", 1)[0].split("=", 1)[1]
+    signed_in = requests.get(short_site["url"] + "/", cookies={COOKIE: session_id})
+    assert signed_in.status_code == 200
+    time.sleep(1.3)
+    assert requests.get(short_site["url"] + "/", cookies={COOKIE: session_id}).status_code == 401
+
+
+def test_the_cookie_is_not_marked_secure_unless_configured(site):
+    response = requests.post(f"{site['url']}/login", data={"token": TOKEN}, allow_redirects=False)
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize(
+    ("env", "idle_s", "secure"),
+    [({}, 1800.0, False), ({"NETFAQ_REVIEW_SESSION_MINUTES": "5", "NETFAQ_REVIEW_SECURE_COOKIE": "1"}, 300.0, True)],
+)
+def test_session_settings_come_from_the_environment(env, idle_s, secure):
+    assert session_settings(env) == SessionSettings(idle_s=idle_s, secure_cookie=secure)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"NETFAQ_REVIEW_SESSION_MINUTES": "0"},
+        {"NETFAQ_REVIEW_SESSION_MINUTES": "forever"},
+        {"NETFAQ_REVIEW_SECURE_COOKIE": "maybe"},
+    ],
+)
+def test_a_nonsense_session_setting_stops_the_review_server(env, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "netfaq", "review", "web", "--port", str(free_port())],
+        env=quiet_env({**env, "NETFAQ_REVIEW_TOKEN": TOKEN, "NETFAQ_DB_NAME": str(tmp_path / "c.db")}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "must be" in done.stderr and list(env)[0] in done.stderr
