@@ -35,10 +35,11 @@ from netfaq.knowledge import load_knowledge
 from netfaq.paths import PROJECT_ROOT
 from netfaq.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
 from netfaq.replies import no_answer_text, store_down_text
-from rasa_extensions import action_client
+from rasa_extensions import action_client, log_redaction
 from rasa_extensions.tracker_store import STORE_TROUBLE
 
 logger = logging.getLogger(__name__)
+log_redaction.register()  # Rasa's own log lines about a message get a redacted excerpt only
 
 ERASE_PAYLOAD = "erase_conversation"
 

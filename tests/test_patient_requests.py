@@ -147,3 +147,31 @@ def test_the_action_server_listens_on_loopback_only(tmp_path):
         assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0 (00000000)
     finally:
         actions.stop()
+
+
+def test_rasa_logs_only_a_redacted_excerpt_when_a_patient_goes_away_mid_answer(trained_model, tmp_path):
+    """A client that disconnects makes Rasa log `rest.message.received.timeout` with the message."""
+    import json
+    import socket
+
+    from netfaq.servers import running_assistant
+
+    text = "my NHS number is 943 476 5919 and my phone is 07700 900123. How long does an MIBG scan take? " * 5
+    logs = tmp_path / "logs"
+    with running_assistant(trained_model, logs, {"NETFAQ_DB_NAME": str(tmp_path / "c.db")}) as url:
+        port = int(url.rsplit(":", 1)[1])
+        body = json.dumps({"sender": "goes-away", "message": text}).encode()
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", port)) as connection:
+                connection.sendall(
+                    b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+        time.sleep(2)  # the turns run to their end
+        assert "MIBG" in say(url, "how long does an MIBG scan take?").text
+    log = next(logs.glob("rasa-*.log")).read_text(encoding="utf-8")
+    timeouts = [line for line in log.splitlines() if "rest.message.received.timeout" in line or '"text"' in line]
+    assert timeouts, "the disconnects were not logged: the test did not exercise Rasa's log line"
+    assert "943 476 5919" not in log and "07700 900123" not in log and "How long does an MIBG" not in log
+    assert all("[NHS number]" in line and f"({len(text)} characters)" in line for line in timeouts)
