@@ -2,8 +2,9 @@
 
 Rasa logs the whole message in some places (a request whose client went away logs
 `rest.message.received.timeout` with the raw text; debug logging logs every message and state).
-Its structlog set-up passes the fields that may hold such text through the anonymisation
-pipeline returned by its `get_anonymization_pipeline` plugin hook, so this registers one.
+Those lines go through structlog, so `install()` puts one processor first in its chain that cuts
+the fields which may hold what a patient typed down to an excerpt. (Rasa's anonymisation plugin
+hook would do it too, but registering it makes Rasa read every tracker twice per message.)
 """
 
 from __future__ import annotations
@@ -11,13 +12,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pluggy
-from rasa.plugin import plugin_manager
+import structlog
 
 from netfaq.redaction import redact
 
 EXCERPT_CHARS = 40
-hookimpl = pluggy.HookimplMarker("rasa")
+# The structlog fields in which Rasa 3.6 logs user text, messages, slots or events (the keys its own
+# anonymiser, rasa.utils.log_utils._anonymizer, treats as personal).
+PERSONAL_FIELDS = frozenset(
+    {
+        "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+        "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+        "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
+        "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
+        "json_message",
+    }
+)  # fmt: skip
 
 
 def excerpt(value: Any) -> str:
@@ -29,25 +39,14 @@ def excerpt(value: Any) -> str:
     return f"{clean[:EXCERPT_CHARS]}… ({len(text)} characters)"
 
 
-class LogRedaction:
-    """What Rasa's log anonymiser calls for each field that may hold what a patient typed."""
-
-    @staticmethod
-    def log_run(value: Any) -> str:
-        return excerpt(value)
+def redact_personal_fields(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key in PERSONAL_FIELDS.intersection(event_dict):
+        event_dict[key] = excerpt(event_dict[key])
+    return event_dict
 
 
-class _Plugin:
-    @hookimpl
-    def get_anonymization_pipeline(self) -> LogRedaction:
-        return LogRedaction()
-
-
-_PLUGIN = _Plugin()
-
-
-def register() -> None:
-    """Once per process; Rasa asks the hook on every log line."""
-    manager = plugin_manager()
-    if not manager.is_registered(_PLUGIN):
-        manager.register(_PLUGIN)
+def install() -> None:
+    """First in structlog's chain, once (Rasa has configured it by the time our channel loads)."""
+    processors = list(structlog.get_config()["processors"])
+    if redact_personal_fields not in processors:
+        structlog.configure(processors=[redact_personal_fields, *processors])

@@ -39,7 +39,7 @@ from rasa_extensions import action_client, log_redaction
 from rasa_extensions.tracker_store import STORE_TROUBLE
 
 logger = logging.getLogger(__name__)
-log_redaction.register()  # Rasa's own log lines about a message get a redacted excerpt only
+log_redaction.install()  # Rasa's own log lines about a message get a redacted excerpt only
 
 ERASE_PAYLOAD = "erase_conversation"
 
