@@ -1,4 +1,4 @@
-"""Answer a patient's message from the facts that match it (netfaq/answering.py).
+"""Answer a patient's message from the facts that match it (netfaq/core/answering.py).
 
 Every question-like intent comes here (the ten question kinds, the general topics, a test named
 on its own, requests for a diagnosis, and messages the classifier was unsure of or called out of
@@ -15,9 +15,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import answerer
-from netfaq.answering import ANSWERED, CLARIFY, DECLINE, OUT_OF_SCOPE, Answer, Turn
-from netfaq.knowledge import KnowledgeBase
-from netfaq.replies import (
+from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, OUT_OF_SCOPE, Answer, Turn
+from netfaq.core.dialogue import ANSWER_ACTION
+from netfaq.core.knowledge import KnowledgeBase
+from netfaq.core.replies import (
     ASK_REPHRASE,
     ASK_WHICH_TEST,
     OFFER_BUTTONS,
@@ -26,10 +27,8 @@ from netfaq.replies import (
     section_text,
     which_test_buttons,
 )
-from netfaq.replies import (
-    OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT,
-)
-from netfaq.safety import default_rules
+from netfaq.core.replies import OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT
+from netfaq.core.safety import default_rules
 
 OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
 PROCEDURE_ENTITY = "procedure"
@@ -103,7 +102,7 @@ def safety_reminder(tracker: Tracker) -> str | None:
 
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
-        return "action_answer_question"
+        return ANSWER_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         current = answerer()

@@ -10,9 +10,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import knowledge
-from netfaq.hours import helpline_status
-from netfaq.replies import helpline_answer
-from netfaq.safety import default_rules
+from netfaq.core.dialogue import HANDOFF_ACTION
+from netfaq.core.hours import helpline_status
+from netfaq.core.replies import helpline_answer
+from netfaq.core.safety import default_rules
 
 
 def utc_now() -> datetime:
@@ -25,12 +26,12 @@ class ActionNurseHandoff(Action):
         self.clock = clock
 
     def name(self) -> str:
-        return "action_nurse_handoff"
+        return HANDOFF_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         kb = knowledge()
         now = self.clock()
         status = helpline_status(kb.helpline, now)
         reply = helpline_answer(kb, status, date.today(), default_rules().services)
-        dispatcher.utter_message(text=reply, custom={"handoff": {"open_now": status.is_open}})
+        dispatcher.utter_message(text=reply)
         return [SlotSet("helpline_offered", False), SlotSet("fallback_count", 0.0), SlotSet("handed_off", True)]

@@ -9,15 +9,16 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import knowledge
-from netfaq.conversations import retention_days
-from netfaq.paths import PRIVACY_FILE
-from netfaq.replies import WELCOME_BUTTONS, privacy_notice, welcome_text
-from netfaq.safety import default_rules
+from netfaq.core.dialogue import WELCOME_ACTION
+from netfaq.core.paths import PRIVACY_FILE
+from netfaq.core.replies import WELCOME_BUTTONS, privacy_notice, welcome_text
+from netfaq.core.safety import default_rules
+from netfaq.review.retention import retention_days
 
 
 class ActionWelcome(Action):
     def name(self) -> str:
-        return "action_welcome"
+        return WELCOME_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         notice = privacy_notice(PRIVACY_FILE, retention_days())

@@ -35,7 +35,7 @@ import yaml
 if __package__ in (None, ""):  # run as a script: make `bench` and `netfaq` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netfaq.paths import PROJECT_ROOT  # noqa: E402
+from netfaq.core.paths import PROJECT_ROOT  # noqa: E402
 
 SETS = {
     name: (folder / f"{name}_questions.yml", folder / f"{name}_conversations.yml")

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from bench.serving import Conversation, Servers, Turn
-from netfaq.servers import Process, free_port, quiet_env, rasa_command
+from netfaq.tools.processes import Process, free_port, quiet_env, rasa_command
 
 # Four turns the stock stories and rules answer: greet, mood_unhappy, affirm, goodbye.
 STOCK_CONVERSATIONS: tuple[Conversation, ...] = (
@@ -41,7 +41,7 @@ def model(directory: Path) -> Path:
 
 
 def _start(directory: Path, name: str, command: list[str], log_dir: Path) -> Process:
-    """As netfaq.servers starts ours, but in the stock project's folder: own process group, quiet env."""
+    """As netfaq.tools.processes starts ours, but in the stock project's folder: own process group, quiet env."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with open(log, "ab") as handle:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from netfaq.paths import PROJECT_ROOT
+from netfaq.core.paths import PROJECT_ROOT
 
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 TOKEN = "bench-review-token-0123456789"
@@ -33,7 +33,7 @@ REPLY = (
 
 
 def _examples() -> list[tuple[str, str, list[str]]]:
-    from netfaq.evaluate import read_examples
+    from netfaq.nlu.evaluate import read_examples
 
     return [(e.text, e.intent, sorted(e.procedures)) for e in read_examples(HELD_OUT)]
 
@@ -123,7 +123,7 @@ def _get(url: str) -> tuple[float, int]:
 
 def measure(engine: sa.engine.Engine, repeats: int = 5) -> dict[str, float]:
     """Seconds for the first (cold) list page, then the median of `repeats` warm loads of each page."""
-    from netfaq.review_web import make_app, make_server
+    from netfaq.review.pages import make_app, make_server
 
     server = make_server(make_app(engine, TOKEN), 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

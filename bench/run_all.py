@@ -24,8 +24,8 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `netfaq` impo
 
 from bench import answers, baseline, charts, report, serving, understanding  # noqa: E402
 from bench.results import Results, Training, targets  # noqa: E402
-from netfaq.paths import PROJECT_ROOT  # noqa: E402
-from netfaq.servers import current_model, latest_model  # noqa: E402
+from netfaq.core.paths import PROJECT_ROOT  # noqa: E402
+from netfaq.tools.training import current_model, latest_model  # noqa: E402
 
 EPILOG = """examples:
   .venv/bin/python -m bench.run_all                          # everything (10 to 30 minutes on 2 cores)

@@ -21,16 +21,16 @@ from typing import Any
 import aiohttp
 
 from bench import stats
-from netfaq.servers import (
+from netfaq.tools.processes import (
     Process,
     free_port,
-    latest_model,
     quiet_env,
     rasa_command,
     start_action_server,
     start_rasa_server,
     wait_until_up,
 )
+from netfaq.tools.training import latest_model
 
 Say = Callable[[str], None]
 

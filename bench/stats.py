@@ -8,7 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FALLBACK = "nlu_fallback"
+from netfaq.core.dialogue import FALLBACK_INTENT
+
+FALLBACK = FALLBACK_INTENT
 # Final intents that mean "the assistant did not take this as a question it answers".
 REJECTED = frozenset({FALLBACK, "out_of_scope"})
 

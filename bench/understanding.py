@@ -21,9 +21,9 @@ import yaml
 
 from bench import stats
 from bench.stats import PRF, Confusion, Parsed, SweepPoint
-from netfaq.evaluate import ENTITY, Example, read_examples
-from netfaq.paths import PROJECT_ROOT
-from netfaq.servers import quiet_env, rasa_command
+from netfaq.core.paths import PROJECT_ROOT
+from netfaq.nlu.evaluate import ENTITY, Example, read_examples
+from netfaq.tools.processes import quiet_env, rasa_command
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 HELDOUT_DETAILS = PROJECT_ROOT / "tests" / "nlu" / "heldout_details.yml"  # questions with personal details

@@ -1,3 +1,3 @@
-from netfaq.cli import main
+from netfaq.tools.cli import main
 
 raise SystemExit(main())

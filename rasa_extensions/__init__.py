@@ -1,13 +1,12 @@
-"""Extensions loaded by the Rasa server (the only project modules besides actions/ that import Rasa).
+"""What the Rasa server loads of ours (the only project code besides actions/ that imports Rasa).
 
-Rasa imports this package when it loads our NLU component, channel or tracker store, so the
-kept-open action-server connections, faster response check, event lookup and graph runner are in
-place before the model is loaded.
+Public extension points, named in config.yml, credentials.yml and endpoints.yml: the intent
+classifier and emergency guard (NLU components), the REST channel and the redacting tracker store,
+with log redaction. Replacements for private Rasa internals live apart, in `patches/`: Rasa
+imports this package when it loads any of the above, so they are in place before the model loads;
+they install only on the pinned Rasa version, and NETFAQ_STOCK_RASA=1 leaves Rasa as it is.
 """
 
-from rasa_extensions import action_client, action_response_check, event_types, graph_runner
+from rasa_extensions.patches import install_all
 
-action_client.install()
-action_response_check.install()
-event_types.install()
-graph_runner.install()
+install_all()

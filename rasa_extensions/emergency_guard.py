@@ -21,7 +21,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from netfaq.safety import (
+from netfaq.core.dialogue import DEFER_HELP_INTENT, DIAGNOSIS_INTENT, EMERGENCY_INTENT, FALLBACK_INTENT
+from netfaq.core.safety import (
     asks_about_something,
     asks_for_diagnosis,
     default_rules,
@@ -30,10 +31,6 @@ from netfaq.safety import (
     not_happening_now,
 )
 
-EMERGENCY_INTENT = "emergency"
-DEFER_HELP_INTENT = "defer_help"
-DIAGNOSIS_INTENT = "request_diagnosis"
-FALLBACK_INTENT = "nlu_fallback"
 ADVICE_ENTITY = "emergency_advice"
 ADVICE_AGAIN_ENTITY = "emergency_advice_again"
 OVERRIDE_KEY = "safety_override"

@@ -24,9 +24,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from threadpoolctl import threadpool_limits
 
-from netfaq import augment
-from netfaq.intent_model import IntentModel, Settings, Span, normalise
-from netfaq.paths import INTENT_CLASSIFIER_CODE
+from netfaq.core.paths import INTENT_CLASSIFIER_CODE
+from netfaq.nlu import augment
+from netfaq.nlu.intent_model import IntentModel, Settings, Span, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # personal_details: a file of details to attach to copies of training questions (netfaq/augment.py)
+        # personal_details: a file of details to attach to copies of training questions (netfaq/nlu/augment.py)
         return {**asdict(Settings()), "masked_entity": "procedure", "personal_details": None}
 
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 
-from netfaq.redaction import redact
+from netfaq.core.redaction import redact
 
 EXCERPT_CHARS = 40
 # The structlog fields in which Rasa 3.6 logs user text, messages, slots or events (the keys its own

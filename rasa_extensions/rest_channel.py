@@ -1,6 +1,6 @@
 """Rasa's REST channel, with three things added.
 
-Every request is checked first (netfaq/patient_request.py): a 4xx saying what is expected for a
+Every request is checked first (netfaq/core/patient_request.py): a 4xx saying what is expected for a
 malformed one, a polite "please keep it shorter" for a message over the limit, bodies over
 64 KB refused with 413, and a "/payload" that none of the assistant's buttons sends read as words.
 
@@ -30,12 +30,14 @@ from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from netfaq.conversations import database_url, erase_conversation
-from netfaq.knowledge import load_knowledge
-from netfaq.paths import PROJECT_ROOT
-from netfaq.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
-from netfaq.replies import no_answer_text, store_down_text
-from rasa_extensions import action_client, log_redaction
+from netfaq.core.database import database_url
+from netfaq.core.knowledge_store import current_knowledge
+from netfaq.core.paths import PROJECT_ROOT
+from netfaq.core.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
+from netfaq.core.replies import no_answer_text, store_down_text
+from netfaq.review.retention import erase_conversation
+from rasa_extensions import log_redaction
+from rasa_extensions.patches import action_client
 from rasa_extensions.tracker_store import STORE_TROUBLE
 
 logger = logging.getLogger(__name__)
@@ -44,14 +46,12 @@ log_redaction.install()  # Rasa's own log lines about a message get a redacted e
 ERASE_PAYLOAD = "erase_conversation"
 
 
-@lru_cache(maxsize=1)
 def _no_answer() -> str:
-    return no_answer_text(load_knowledge().helpline)
+    return no_answer_text(current_knowledge().helpline)
 
 
-@lru_cache(maxsize=1)
 def _store_down() -> str:
-    return store_down_text(load_knowledge().helpline)
+    return store_down_text(current_knowledge().helpline)
 
 
 @lru_cache(maxsize=1)

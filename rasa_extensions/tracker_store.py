@@ -28,7 +28,6 @@ import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -38,9 +37,10 @@ from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from netfaq.knowledge import load_knowledge
-from netfaq.redaction import redact
-from netfaq.store_health import database_problem, describe, first_line, refusal
+from netfaq.core.database import database_url
+from netfaq.core.knowledge_store import current_knowledge
+from netfaq.core.redaction import redact
+from netfaq.core.store_health import database_problem, describe, first_line, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +57,9 @@ class StoreDown(Exception):
     """The store can't be used right now (the SQLite file is gone, or the database fails)."""
 
 
-@lru_cache(maxsize=1)
 def _numbers_to_keep() -> tuple[str, ...]:
-    return (load_knowledge().helpline.phone,)
+    """Numbers never redacted: the helpline's, as the knowledge base has it now."""
+    return (current_knowledge().helpline.phone,)
 
 
 def redacted_copy(event: UserUttered) -> UserUttered:
@@ -73,12 +73,12 @@ def redacted_copy(event: UserUttered) -> UserUttered:
     return clean
 
 
-def _private_sqlite_file(settings: dict[str, Any]) -> Path | None:
+def _private_sqlite_file(url: sa.engine.URL) -> Path | None:
     """The SQLite file, created readable by the service user only: patients' words are in it, and
     SQLite gives its write-ahead log the same permissions."""
-    if settings.get("dialect") != "sqlite" or not settings.get("db") or settings["db"] == ":memory:":
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    path = Path(settings["db"])
+    path = Path(url.database)
     if not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,16 +118,27 @@ EVENT_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_n
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, host: str | None = None, port: Any = None, **kwargs: Any) -> None:
-        # Values come from environment variables in endpoints.yml, so "" means "not set".
-        sqlite_file = _private_sqlite_file(kwargs)
-        settings = {key: kwargs.get(key) for key in ("dialect", "db", "username", "password")}
-        url = sa.engine.make_url(self.get_db_url(host=host or None, port=int(port) if port else None, **settings))
+    def __init__(
+        self, domain: Any = None, event_broker: Any = None, url: sa.engine.URL | None = None, **ignored: Any
+    ) -> None:
+        """The database is `url`, else the NETFAQ_DB_* settings (netfaq/core/database.py), so
+        endpoints.yml names only this class and plain `rasa run` needs no variable set."""
+        url = url or database_url()
+        sqlite_file = _private_sqlite_file(url)
         problem = database_problem(url, create=True)
         if problem:
             logger.critical(refusal(url, problem))
             raise SystemExit(refusal(url, problem))
-        super().__init__(*args, host=host or None, port=int(port) if port else None, **kwargs)
+        super().__init__(
+            domain,
+            dialect=url.get_backend_name(),
+            host=url.host,
+            port=url.port,
+            db=url.database,
+            username=url.username,
+            password=url.password,
+            event_broker=event_broker,
+        )
         self._described = describe(url)
         self._sqlite_file = sqlite_file
         self._sqlite_inode = sqlite_file.stat().st_ino if sqlite_file else None

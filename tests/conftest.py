@@ -13,13 +13,13 @@ import pytest
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from netfaq.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
-from netfaq.paths import KNOWLEDGE_DIR  # noqa: E402
+from netfaq.core.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
+from netfaq.core.paths import KNOWLEDGE_DIR  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """The safety case's checks on the run itself (tests/safety_case.py)."""
-    from netfaq.hazards import load_hazard_log
+    from netfaq.tools.hazards import load_hazard_log
     from tests.safety_case import HazardControls, SourceFreshness
 
     config.pluginmanager.register(HazardControls(load_hazard_log()), "netfaq-hazard-controls")
@@ -98,7 +98,8 @@ def trained_model() -> Path:
     import subprocess
     import sys
 
-    from netfaq.servers import current_model, quiet_env
+    from netfaq.tools.processes import quiet_env
+    from netfaq.tools.training import current_model
 
     result = subprocess.run(
         [sys.executable, "-m", "netfaq", "train"], cwd=ROOT, env=quiet_env(), capture_output=True, text=True
@@ -112,7 +113,7 @@ def trained_model() -> Path:
 @pytest.fixture(scope="session")
 def assistant_url(trained_model: Path, tmp_path_factory) -> str:
     """The real action server and Rasa server on loopback ports, started once for every test that talks to them."""
-    from netfaq.servers import running_assistant
+    from netfaq.tools.processes import running_assistant
 
     with running_assistant(trained_model, tmp_path_factory.mktemp("logs")) as url:
         yield url

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from netfaq.servers import free_port
+from netfaq.tools.processes import free_port
 
 
 def postgres_bin() -> Path | None:

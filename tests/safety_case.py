@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
-from netfaq.freshness import fail_on_stale, freshness_report, overdue_sources
-from netfaq.hazards import HazardLog
-from netfaq.knowledge import KnowledgeBase
+from netfaq.core.freshness import fail_on_stale, freshness_report, overdue_sources
+from netfaq.core.knowledge import KnowledgeBase
+from netfaq.tools.hazards import HazardLog
 
 
 def _function_id(nodeid: str) -> str:

@@ -10,7 +10,7 @@ from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
 import rasa_extensions  # noqa: F401  (installs the shared session)
-from rasa_extensions.action_client import close_sessions, shared_session, to_json
+from rasa_extensions.patches.action_client import close_sessions, shared_session, to_json
 from rasa_extensions.rest_channel import AlwaysAnsweringRestInput
 
 

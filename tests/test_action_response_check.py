@@ -8,7 +8,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
 import rasa_extensions  # noqa: F401 (installs the check)
-from rasa_extensions.action_response_check import _rasa_validate, validate_action_result
+from rasa_extensions.patches.action_response_check import _rasa_validate, validate_action_result
 
 VALID = {
     "events": [{"event": "slot", "name": "topic", "value": "preparation", "timestamp": None}],
@@ -89,7 +89,7 @@ def responses_to_check() -> list[object]:
 
 
 def test_same_verdict_as_the_whole_schema_for_every_kind_of_event_and_broken_field():
-    from rasa_extensions.action_response_check import _validators, is_valid_response
+    from rasa_extensions.patches.action_response_check import _validators, is_valid_response
 
     whole = _validators().whole
     verdicts = [(case, is_valid_response(case), whole.is_valid(case)) for case in responses_to_check()]

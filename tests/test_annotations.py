@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from rasa.shared.nlu.training_data.loading import load_data
 
-from netfaq import annotations
-from netfaq.conversations import delete_older_than
-from netfaq.review import Note
+from netfaq.review import annotations
+from netfaq.review.records import Note
+from netfaq.review.retention import delete_older_than
 
 
 @pytest.fixture

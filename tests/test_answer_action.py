@@ -4,8 +4,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion, past_turns
-from netfaq.replies import ASK_REPHRASE, ASK_WHICH_TEST
-from netfaq.safety import default_rules
+from netfaq.core.replies import ASK_REPHRASE, ASK_WHICH_TEST
+from netfaq.core.safety import default_rules
 from tests.conftest import make_tracker, procedure_entity, user_event
 
 

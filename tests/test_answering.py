@@ -5,18 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from netfaq.answering import (
-    ANSWERED,
-    CLARIFY,
-    DECLINE,
-    NOT_UNDERSTOOD,
-    OUT_OF_SCOPE,
-    Answerer,
-    Turn,
-)
-from netfaq.embedding import default_encoder
-from netfaq.knowledge import load_knowledge
-from netfaq.patient_words import default_patient_words
+from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, NOT_UNDERSTOOD, OUT_OF_SCOPE, Answerer, Turn
+from netfaq.core.embedding import default_encoder
+from netfaq.core.knowledge import load_knowledge
+from netfaq.core.patient_words import default_patient_words
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from netfaq import augment
-from netfaq.intent_model import normalise
-from netfaq.paths import PROJECT_ROOT
+from netfaq.core.paths import PROJECT_ROOT
+from netfaq.nlu import augment
+from netfaq.nlu.intent_model import normalise
 
 SPEC = augment.DetailsSpec(
     share=0.5,

@@ -15,9 +15,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from netfaq import review
-from netfaq.conversations import database_url
-from netfaq.servers import (
+from netfaq.core.database import database_url
+from netfaq.review import records
+from netfaq.tools.demo_page import content_security_policy
+from netfaq.tools.processes import (
     free_port,
     start_action_server,
     start_rasa_server,
@@ -25,7 +26,6 @@ from netfaq.servers import (
     start_web_server,
     wait_until_up,
 )
-from netfaq.web import content_security_policy
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -196,7 +196,7 @@ def test_this_didnt_help_sends_negative_feedback_that_staff_can_filter(site, pag
     assert "I'm sorry that didn't help" in last_bot(page).inner_text()
     assert page.locator(".netfaq-user .netfaq-bubble").last.inner_text() == "This didn't help"
     sender = saved_chat(page)["sender"]
-    stored = review.conversation(sa.create_engine(database_url()), sender)
+    stored = records.conversation(sa.create_engine(database_url()), sender)
     assert "negative_feedback" in stored.flags
 
 
@@ -468,7 +468,7 @@ def stored(engine) -> set[str]:
 
 
 def test_a_message_over_the_limit_is_kept_in_the_box_and_not_sent(site, page):
-    from netfaq.patient_request import MAX_MESSAGE_CHARS
+    from netfaq.core.patient_request import MAX_MESSAGE_CHARS
 
     open_chat(page, site)
     sent_before = page.locator(".netfaq-user").count()

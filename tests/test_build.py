@@ -1,8 +1,8 @@
 import spacy
 import yaml
 
-from netfaq.build import ENTITY_LABEL, GENERATED_HEADER, build, ruler_patterns, synonyms_yaml
-from netfaq.paths import GENERATED_NLU_FILE
+from netfaq.core.paths import GENERATED_NLU_FILE
+from netfaq.tools.build import ENTITY_LABEL, GENERATED_HEADER, build, ruler_patterns, synonyms_yaml
 
 
 def test_build_writes_a_loadable_ruler_and_is_idempotent(kb, tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq import servers
+from netfaq.tools import training
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def test_bootstrap_without_python310_says_what_to_install(tmp_path):
 
 
 def test_train_skips_when_nothing_changed():
-    from netfaq.servers import current_model
+    from netfaq.tools.training import current_model
 
     if not current_model().exists():
         assert netfaq("train").returncode == 0
@@ -90,19 +90,17 @@ def test_train_skips_when_nothing_changed():
 def test_fingerprint_changes_with_training_data(tmp_path):
     import shutil
 
-    from netfaq import servers
-
     for name in ("config.yml", "domain.yml", "data", "build"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, tmp_path / name)
-    before = servers.training_fingerprint(tmp_path)
-    assert before == servers.training_fingerprint(ROOT)  # where the project is does not matter
+    before = training.training_fingerprint(tmp_path)
+    assert before == training.training_fingerprint(ROOT)  # where the project is does not matter
     rules = tmp_path / "data" / "rules" / "conversation.yml"
     rules.write_text(rules.read_text() + "\n")
-    assert servers.training_fingerprint(tmp_path) != before
+    assert training.training_fingerprint(tmp_path) != before
 
 
 def test_training_keeps_only_the_newest_models(tmp_path):
@@ -111,7 +109,7 @@ def test_training_keeps_only_the_newest_models(tmp_path):
         (tmp_path / name).write_bytes(b"model")
         os.utime(tmp_path / name, (now - 60 * age, now - 60 * age))
     (tmp_path / "someone-elses.tar.gz").write_bytes(b"kept")
-    removed = servers.remove_old_models(tmp_path, 3)
+    removed = training.remove_old_models(tmp_path, 3)
     assert [path.name for path in removed] == ["netfaq-a.tar.gz"]
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "netfaq-b.tar.gz",

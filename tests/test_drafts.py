@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.drafts import accept, write_draft
-from netfaq.ingest import IngestError
-from netfaq.knowledge import EditRefused, load_knowledge
-from netfaq.paths import KNOWLEDGE_DIR
+from netfaq.core.knowledge import EditRefused, load_knowledge
+from netfaq.core.paths import KNOWLEDGE_DIR
+from netfaq.tools.drafts import accept, write_draft
+from netfaq.tools.ingest import IngestError
 
 LEAFLET = Path(__file__).parent / "fixtures" / "ingest" / "capsule-endoscopy.html"
 

@@ -9,11 +9,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from netfaq.chat import RestClient, chat
-from netfaq.conversations import database_url
-from netfaq.replies import SUGGESTED_QUESTIONS
-from netfaq.safety import default_rules
-from netfaq.servers import free_port, start_rasa_server, wait_until_up
+from netfaq.core.database import database_url
+from netfaq.core.replies import SUGGESTED_QUESTIONS
+from netfaq.core.safety import default_rules
+from netfaq.tools.chat import RestClient, chat
+from netfaq.tools.processes import free_port, start_rasa_server, wait_until_up
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from netfaq.embedding import (
+from netfaq.core.embedding import (
     DIMENSIONS,
     UPSTREAM_SHA256,
     ModelFileError,

@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from netfaq.safety import default_rules
+from netfaq.core.safety import default_rules
 from rasa_extensions.emergency_guard import EmergencyGuard
 
 

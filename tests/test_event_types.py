@@ -7,7 +7,7 @@ from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
 import rasa_extensions  # noqa: F401 (installs the lookup)
-from rasa_extensions.event_types import _rasa_resolve_by_type, resolve_by_type
+from rasa_extensions.patches.event_types import _rasa_resolve_by_type, resolve_by_type
 
 
 def test_installed_on_rasa_events():

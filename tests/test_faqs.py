@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from netfaq.answering import ANSWERED, Answerer, Turn
-from netfaq.embedding import default_encoder
-from netfaq.faqs import add_faq
-from netfaq.knowledge import EditRefused, load_knowledge
-from netfaq.paths import KNOWLEDGE_DIR
-from netfaq.patient_words import default_patient_words
+from netfaq.core.answering import ANSWERED, Answerer, Turn
+from netfaq.core.embedding import default_encoder
+from netfaq.core.knowledge import EditRefused, load_knowledge
+from netfaq.core.paths import KNOWLEDGE_DIR
+from netfaq.core.patient_words import default_patient_words
+from netfaq.tools.faqs import add_faq
 
 ANSWER = "You can bring one adult with you into the waiting area; children cannot come into the scanning room."
 PHRASINGS = ["can i bring someone with me", "can my husband come with me to the scan", "is it ok to bring a friend"]

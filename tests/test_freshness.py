@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 import yaml
 
-from netfaq.cli import main
-from netfaq.freshness import fail_on_stale, freshness_report, overdue_sources
-from netfaq.knowledge import load_knowledge
+from netfaq.core.freshness import fail_on_stale, freshness_report, overdue_sources
+from netfaq.core.knowledge import load_knowledge
+from netfaq.tools.cli import main
 
 
 def test_overdue_sources_are_listed_with_the_facts_citing_them(kb):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netfaq.gate import compare, not_worse, render
+from netfaq.tools.gate import compare, not_worse, render
 
 SERVICE = {
     "intent macro-F1": 0.970,

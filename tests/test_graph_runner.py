@@ -11,9 +11,9 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from netfaq.evaluate import read_examples
-from netfaq.paths import PROJECT_ROOT
-from rasa_extensions.graph_runner import InOrderGraphRunner
+from netfaq.core.paths import PROJECT_ROOT
+from netfaq.nlu.evaluate import read_examples
+from rasa_extensions.patches.graph_runner import InOrderGraphRunner
 
 pytestmark = pytest.mark.model
 

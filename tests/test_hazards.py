@@ -12,16 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.cli import main
-from netfaq.hazards import (
-    HazardLogError,
-    Risk,
-    existing_tests,
-    load_hazard_log,
-    release_problems,
-    render,
-)
-from netfaq.paths import HAZARD_LOG_FILE, HAZARD_REPORT_FILE, PROJECT_ROOT
+from netfaq.core.paths import HAZARD_LOG_FILE, HAZARD_REPORT_FILE, PROJECT_ROOT
+from netfaq.tools.cli import main
+from netfaq.tools.hazards import HazardLogError, Risk, existing_tests, load_hazard_log, release_problems, render
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +146,7 @@ def _run_project(tmp_path: Path, test_body: str) -> subprocess.CompletedProcess:
         textwrap.dedent(
             """
             from pathlib import Path
-            from netfaq.hazards import load_hazard_log
+            from netfaq.tools.hazards import load_hazard_log
             from tests.safety_case import HazardControls
 
             def pytest_configure(config):

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from netfaq.hours import helpline_status
+from netfaq.core.hours import helpline_status
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -56,7 +56,7 @@ def test_bank_holidays_close_the_lines_and_say_so(kb):
 def test_the_nation_whose_bank_holidays_apply_is_a_setting(kb):
     from dataclasses import replace
 
-    from netfaq.knowledge import BankHolidays
+    from netfaq.core.knowledge import BankHolidays
 
     scotland = replace(kb.helpline, bank_holidays=BankHolidays("GB", "SCT", "{holiday}"))
     england = helpline_status(kb.helpline, london(2027, 1, 4, 11, 0))  # 2 January 2027 is a Saturday

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.ingest import Ingester, IngestError, draft_text, proposed_aliases
-from netfaq.paths import SOURCES_DIR
+from netfaq.core.paths import SOURCES_DIR
+from netfaq.tools.ingest import Ingester, IngestError, draft_text, proposed_aliases
 
 LEAFLET = Path(__file__).parent / "fixtures" / "ingest" / "capsule-endoscopy.html"
 

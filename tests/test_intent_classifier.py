@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from threadpoolctl import threadpool_info
 
-from netfaq.intent_model import IntentModel
+from netfaq.nlu.intent_model import IntentModel
 from rasa_extensions.intent_classifier import SparseIntentClassifier
 
 CONFIG = {**SparseIntentClassifier.get_default_config(), "hidden_units": 16, "epochs": 200, "batch_size": 4}

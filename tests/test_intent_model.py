@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
 
-from netfaq.intent_model import IntentModel, Settings, Span, _features, normalise
+from netfaq.nlu.intent_model import IntentModel, Settings, Span, _features, normalise
 
 EXAMPLES = {
     "ask_preparation": [

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.knowledge import KnowledgeBaseError, alias_variants, load_knowledge
-from netfaq.topics import TOPICS
+from netfaq.core.knowledge import KnowledgeBaseError, alias_variants, load_knowledge
+from netfaq.core.topics import TOPICS
 
 
 def edit_yaml(path: Path, change) -> None:
@@ -62,19 +62,19 @@ def test_structured_figures_match_the_sources(kb):
 
 
 def test_figures_are_substituted_and_cited(kb):
-    facts = kb.facts("abdominal_ultrasound", "preparation")
+    facts = kb.procedures["abdominal_ultrasound"].topics["preparation"]
     fasting = [f for f in facts if "6 hours" in f.text]
     assert len(fasting) == 1 and fasting[0].sources == ("cruk_ultrasound_nets",)
-    liver_duration = kb.facts("liver_ultrasound", "duration")[0]
+    liver_duration = kb.procedures["liver_ultrasound"].topics["duration"][0]
     # The liver page gives no duration: the 45 minutes is cited to the NET ultrasound page.
     assert "45 minutes" in liver_duration.text and liver_duration.sources == ("cruk_ultrasound_nets",)
     assert all("{" not in f.text for p in kb.procedures.values() for t in p.topics.values() if t for f in t)
 
 
 def test_gaps_are_explicit_not_invented(kb):
-    assert kb.facts("mibg_scan", "results") is None
-    assert kb.facts("octreotide_scan", "preparation") is None
-    assert kb.facts("bone_scan", "pain") is None
+    assert kb.procedures["mibg_scan"].topics["results"] is None
+    assert kb.procedures["octreotide_scan"].topics["preparation"] is None
+    assert kb.procedures["bone_scan"].topics["pain"] is None
 
 
 def test_every_fact_cites_a_registered_source(kb):

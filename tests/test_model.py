@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from netfaq.evaluate import evaluate_model
-from netfaq.servers import quiet_env, rasa_command
+from netfaq.nlu.evaluate import evaluate_model
+from netfaq.tools.processes import quiet_env, rasa_command
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENT_F1_FLOOR = 0.95

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from netfaq import model_registry
-from netfaq.model_registry import Manifest, RegistryError
-from netfaq.servers import remove_old_models
+from netfaq.tools import model_registry
+from netfaq.tools.model_registry import Manifest, RegistryError
+from netfaq.tools.training import remove_old_models
 
 
 def manifest(name: str, f1: float = 0.97) -> Manifest:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.nlu_files import NluFileError, add_examples
-from netfaq.paths import DATA_DIR
+from netfaq.core.paths import DATA_DIR
+from netfaq.tools.nlu_files import NluFileError, add_examples
 
 
 @pytest.fixture

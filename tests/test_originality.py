@@ -2,9 +2,9 @@
 
 import pytest
 
-from netfaq.originality import RUN, copied, read_shingles, shingles, source_documents, source_shingles
-from netfaq.paths import SOURCE_SHINGLES_FILE, SOURCES_DIR
-from netfaq.retrieval import fact_units
+from netfaq.core.paths import SOURCE_SHINGLES_FILE, SOURCES_DIR
+from netfaq.core.retrieval import fact_units
+from netfaq.tools.originality import RUN, copied, read_shingles, shingles, source_documents, source_shingles
 
 
 def test_no_fact_repeats_twelve_words_of_a_source(kb):

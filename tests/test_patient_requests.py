@@ -11,12 +11,7 @@ import uuid
 import pytest
 import requests
 
-from netfaq.patient_request import (
-    MAX_MESSAGE_CHARS,
-    WIDGET_PAYLOADS,
-    assistant_payloads,
-    check_request,
-)
+from netfaq.core.patient_request import MAX_MESSAGE_CHARS, WIDGET_PAYLOADS, assistant_payloads, check_request
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -105,7 +100,7 @@ def test_the_assistants_own_buttons_still_work(assistant_url):
 def test_allowed_payloads_are_those_the_assistant_sends():
     import yaml
 
-    from netfaq.paths import PROJECT_ROOT
+    from netfaq.core.paths import PROJECT_ROOT
 
     payloads = assistant_payloads(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")))
     assert set(WIDGET_PAYLOADS) | {"/affirm", "/deny", "/ask_nurse"} <= payloads
@@ -119,7 +114,7 @@ def test_allowed_payloads_are_those_the_assistant_sends():
 def test_the_widget_sends_only_allowed_payloads():
     import re
 
-    from netfaq.paths import CODE_ROOT
+    from netfaq.core.paths import CODE_ROOT
 
     script = (CODE_ROOT / "web" / "netfaq-chat.js").read_text(encoding="utf-8")
     assert set(re.findall(r'"(/[a-z_]+)"', script)) == set(WIDGET_PAYLOADS)
@@ -138,7 +133,7 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def test_the_action_server_listens_on_loopback_only(tmp_path):
-    from netfaq.servers import free_port, start_action_server, wait_until_up
+    from netfaq.tools.processes import free_port, start_action_server, wait_until_up
 
     port = free_port()
     actions = start_action_server(port, tmp_path)
@@ -154,7 +149,7 @@ def test_rasa_logs_only_a_redacted_excerpt_when_a_patient_goes_away_mid_answer(t
     import json
     import socket
 
-    from netfaq.servers import running_assistant
+    from netfaq.tools.processes import running_assistant
 
     text = "my NHS number is 943 476 5919 and my phone is 07700 900123. How long does an MIBG scan take? " * 5
     logs = tmp_path / "logs"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from netfaq.patient_words import default_patient_words, load_patient_words, word_stem
+from netfaq.core.patient_words import default_patient_words, load_patient_words, word_stem
 
 
 @pytest.fixture(scope="module")

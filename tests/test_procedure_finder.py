@@ -2,8 +2,8 @@
 
 import pytest
 
-from netfaq.embedding import default_encoder
-from netfaq.procedure_finder import ProcedureFinder, edit_distance, tokens
+from netfaq.core.embedding import default_encoder
+from netfaq.core.procedure_finder import ProcedureFinder, edit_distance, tokens
 
 
 @pytest.fixture(scope="module")

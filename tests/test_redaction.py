@@ -1,6 +1,6 @@
 import pytest
 
-from netfaq.redaction import redact
+from netfaq.core.redaction import redact
 
 HELPLINE = ("0808 800 4040",)
 

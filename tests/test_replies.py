@@ -4,9 +4,9 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from netfaq.answering import Section
-from netfaq.hours import helpline_status
-from netfaq.replies import (
+from netfaq.core.answering import Section
+from netfaq.core.hours import helpline_status
+from netfaq.core.replies import (
     decline_diagnosis_text,
     emergency_notice,
     format_date,
@@ -15,8 +15,8 @@ from netfaq.replies import (
     section_text,
     welcome_text,
 )
-from netfaq.retrieval import fact_units
-from netfaq.safety import default_rules
+from netfaq.core.retrieval import fact_units
+from netfaq.core.safety import default_rules
 
 TODAY = date(2026, 11, 23)
 LONDON = ZoneInfo("Europe/London")

@@ -51,7 +51,7 @@ def project(tmp_path_factory, trained_model: Path) -> Path:
 
 
 def netfaq_env(project: Path) -> dict[str, str]:
-    from netfaq.servers import quiet_env
+    from netfaq.tools.processes import quiet_env
 
     return quiet_env({"NETFAQ_PROJECT_DIR": str(project), "NETFAQ_DB_NAME": str(project / "var" / "c.db")})
 
@@ -89,7 +89,7 @@ def review_draft(path: Path) -> None:
 
 def ask(project: Path, model: Path, texts: list[str]) -> list[str]:
     """Replies of a real Rasa server (serving `model`) and action server working on the project copy."""
-    from netfaq.servers import running_assistant
+    from netfaq.tools.processes import running_assistant
 
     env = {"NETFAQ_PROJECT_DIR": str(project), "NETFAQ_DB_NAME": str(project / "var" / "ask.db")}
     replies = []
@@ -167,7 +167,7 @@ def test_a_worse_model_is_refused_and_rollback_restores_the_one_before(project: 
     listed = netfaq(project, "models")
     assert f"* {before}" in listed.stdout
     served = subprocess.run(
-        [sys.executable, "-c", "from netfaq.servers import served_model; print(served_model().name)"],
+        [sys.executable, "-c", "from netfaq.tools.training import served_model; print(served_model().name)"],
         env={**netfaq_env(project)},
         capture_output=True,
         text=True,

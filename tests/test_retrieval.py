@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from netfaq.embedding import default_encoder
-from netfaq.patient_words import default_patient_words
-from netfaq.retrieval import FactIndex, fact_units, passages, sentences
+from netfaq.core.embedding import default_encoder
+from netfaq.core.patient_words import default_patient_words
+from netfaq.core.retrieval import FactIndex, fact_units, passages, sentences
 
 
 @pytest.fixture(scope="module")

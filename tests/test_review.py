@@ -17,7 +17,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from netfaq import review
+from netfaq.review import records
 from rasa_extensions.tracker_store import RedactingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ CONVERSATIONS = {
 def store_conversations(path: Path) -> sa.engine.Engine:
     """CONVERSATIONS saved through the real redacting tracker store into a SQLite file."""
     domain = Domain.load(str(ROOT / "domain.yml"))
-    store = RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    store = RedactingSQLTrackerStore(domain, url=sa.engine.URL.create("sqlite", database=str(path)))
     for sender, events in CONVERSATIONS.items():
         start = events[0].timestamp
         history = [
@@ -112,7 +112,7 @@ def ids(items):
 
 
 def test_list_newest_first_with_flags(engine):
-    items = review.conversations(engine)
+    items = records.conversations(engine)
     assert ids(items) == ["fallback", "complained", "emergency", "handed-off"]
     flags = {c.id: c.flags for c in items}
     assert flags == {
@@ -138,23 +138,23 @@ def test_list_newest_first_with_flags(engine):
     ],
 )
 def test_filters(engine, filters, expected):
-    assert ids(review.conversations(engine, review.Filters(**filters))) == expected
+    assert ids(records.conversations(engine, records.Filters(**filters))) == expected
 
 
 def test_transcript_has_intent_confidence_procedure_action_and_redacted_text(engine):
-    item = review.conversation(engine, "handed-off")
+    item = records.conversation(engine, "handed-off")
     first = item.turns[0]
     assert first.text == "how do i prepare for an ultrasound, ring me on [phone]"
     assert (first.intent, first.confidence, first.procedures) == ("ask_preparation", 0.97, ["abdominal_ultrasound"])
     assert first.actions == ["action_answer_question"]
     assert item.turns[1].replies == ["freephone"]
-    assert review.conversation(engine, "no-such-id") is None
+    assert records.conversation(engine, "no-such-id") is None
 
 
 @pytest.mark.parametrize(("name", "value"), [("since", "23/11/2026"), ("until", "yesterday")])
 def test_malformed_date_filter_gives_a_clear_message(engine, name, value):
     with pytest.raises(ValueError, match=f"{name} must be a date written YYYY-MM-DD"):
-        review.Filters(**{name: value})
+        records.Filters(**{name: value})
 
 
 @pytest.mark.parametrize(
@@ -167,19 +167,19 @@ def test_malformed_date_filter_gives_a_clear_message(engine, name, value):
 )
 def test_bad_filter_values_are_refused_with_a_clear_message(filters, message):
     with pytest.raises(ValueError, match=message):
-        review.Filters(**filters)
+        records.Filters(**filters)
 
 
 def test_status_and_tag_filters_use_staff_notes(engine):
-    notes = {"emergency": review.Note(reviewed=True, tags=("urgent",))}
-    assert ids(review.conversations(engine, review.Filters(status="reviewed"), notes)) == ["emergency"]
-    assert "emergency" not in ids(review.conversations(engine, review.Filters(status="unreviewed"), notes))
-    assert ids(review.conversations(engine, review.Filters(tag="URGENT"), notes)) == ["emergency"]
-    assert ids(review.conversations(engine, review.Filters(tag="other"), notes)) == []
+    notes = {"emergency": records.Note(reviewed=True, tags=("urgent",))}
+    assert ids(records.conversations(engine, records.Filters(status="reviewed"), notes)) == ["emergency"]
+    assert "emergency" not in ids(records.conversations(engine, records.Filters(status="unreviewed"), notes))
+    assert ids(records.conversations(engine, records.Filters(tag="URGENT"), notes)) == ["emergency"]
+    assert ids(records.conversations(engine, records.Filters(tag="other"), notes)) == []
 
 
 def test_inbox_holds_the_fallback_and_low_confidence_messages_newest_first(engine):
-    entries = review.inbox(review.conversations(engine))
+    entries = records.inbox(records.conversations(engine))
     assert [(e.conversation_id, e.turn_index, e.turn.text) for e in entries] == [
         ("fallback", 1, "when do mibg results come"),
         ("fallback", 0, "blorp zzz"),
@@ -187,7 +187,7 @@ def test_inbox_holds_the_fallback_and_low_confidence_messages_newest_first(engin
 
 
 def test_summary_counts(engine):
-    counts = review.summarise(review.conversations(engine))
+    counts = records.summarise(records.conversations(engine))
     assert (counts.conversations, counts.patient_messages) == (4, 7)
     assert (counts.handoffs, counts.emergencies, counts.negative_feedback) == (1, 1, 1)
     assert counts.fallback_messages == 1 and counts.fallback_rate == pytest.approx(1 / 7)
@@ -196,7 +196,7 @@ def test_summary_counts(engine):
 
 
 def test_incremental_index_sees_new_and_deleted_conversations(engine):
-    index = review.ConversationIndex(engine)
+    index = records.ConversationIndex(engine)
     assert len(index.all()) == 4
     with engine.begin() as connection:
         connection.execute(
@@ -211,24 +211,24 @@ def test_incremental_index_sees_new_and_deleted_conversations(engine):
 
 def test_csv_export_and_empty_export_has_headers(engine):
     out = io.StringIO()
-    assert review.write_csv(review.conversations(engine, review.Filters(flag="emergency")), out) == 1
+    assert records.write_csv(records.conversations(engine, records.Filters(flag="emergency")), out) == 1
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert rows[0] == list(review.CSV_COLUMNS)
+    assert rows[0] == list(records.CSV_COLUMNS)
     assert rows[1][0] == "emergency" and rows[1][4] == "emergency"
     empty = io.StringIO()
-    assert review.write_csv(review.conversations(engine, review.Filters(search="nothing like this")), empty) == 0
-    assert empty.getvalue().strip() == ",".join(review.CSV_COLUMNS)
+    assert records.write_csv(records.conversations(engine, records.Filters(search="nothing like this")), empty) == 0
+    assert empty.getvalue().strip() == ",".join(records.CSV_COLUMNS)
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text():
-    item = review.Conversation("=HYPERLINK(1)", datetime(2026, 11, 1), datetime(2026, 11, 1), [])
+    item = records.Conversation("=HYPERLINK(1)", datetime(2026, 11, 1), datetime(2026, 11, 1), [])
     out = io.StringIO()
-    review.write_csv([item], out, {item.id: review.Note(note="+44 call back")})
+    records.write_csv([item], out, {item.id: records.Note(note="+44 call back")})
     row = list(csv.reader(io.StringIO(out.getvalue())))[1]
     assert row[0] == "'=HYPERLINK(1)" and row[-1] == "'+44 call back"
     for sneaky in ("\t=1+1", "\r=cmd"):
         out = io.StringIO()
-        review.write_csv([item], out, {item.id: review.Note(note=sneaky)})
+        records.write_csv([item], out, {item.id: records.Note(note=sneaky)})
         assert list(csv.reader(io.StringIO(out.getvalue())))[1][-1] == "'" + sneaky
 
 
@@ -237,11 +237,11 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text():
     [(0, "conversation", "0 conversations"), (1, "conversation", "1 conversation"), (2, "event", "2 events")],
 )
 def test_counts_are_worded_in_the_singular_only_for_one(number, noun, expected):
-    assert review.counted(number, noun) == expected
+    assert records.counted(number, noun) == expected
 
 
 def test_an_empty_database_lists_nothing(tmp_path):
-    assert review.conversations(sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")) == []
+    assert records.conversations(sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")) == []
 
 
 def cli(*args, db: Path, project: Path | None = None):
@@ -301,11 +301,11 @@ def test_command_line_twin_marks_labels_and_exports(tmp_path):
 def test_command_line_erasure_needs_confirming_and_keeps_the_rest(tmp_path):
     db = tmp_path / "conversations.db"
     engine = store_conversations(db)
-    before = {c.id for c in review.conversations(engine)}
+    before = {c.id for c in records.conversations(engine)}
     refused = cli("erase", "emergency", db=db)
     assert refused.returncode == 2 and "--yes" in refused.stderr
-    assert {c.id for c in review.conversations(engine)} == before
+    assert {c.id for c in records.conversations(engine)} == before
     erased = cli("erase", "emergency", "--yes", db=db)
     assert erased.returncode == 0 and erased.stdout.startswith("erased emergency:")
-    assert {c.id for c in review.conversations(engine)} == before - {"emergency"}
+    assert {c.id for c in records.conversations(engine)} == before - {"emergency"}
     assert cli("erase", "emergency", "--yes", db=db).returncode == 1  # nothing left to erase

@@ -16,10 +16,10 @@ import requests
 import sqlalchemy as sa
 from rasa.shared.nlu.training_data.loading import load_data
 
-from netfaq import annotations
-from netfaq.review_sessions import SessionSettings, session_settings
-from netfaq.review_web import COOKIE, make_app, make_server, review_token
-from netfaq.servers import free_port, quiet_env
+from netfaq.review import annotations
+from netfaq.review.pages import COOKIE, make_app, make_server, review_token
+from netfaq.review.sessions import SessionSettings, session_settings
+from netfaq.tools.processes import free_port, quiet_env
 from tests.test_review import store_conversations
 
 TOKEN = "test-review-token-0123456789"
@@ -112,9 +112,9 @@ def test_a_token_in_the_address_is_never_echoed(site):
 
 
 def test_wrong_tokens_are_limited_and_logged_without_the_token(site, caplog):
-    from netfaq.review_web import SIGN_IN_FAILURES_PER_MINUTE
+    from netfaq.review.pages import SIGN_IN_FAILURES_PER_MINUTE
 
-    caplog.set_level("WARNING", logger="netfaq.review_web")
+    caplog.set_level("WARNING", logger="netfaq.review.pages")
     statuses = [
         requests.post(f"{site['url']}/login", data={"token": f"guess-{n}"}, allow_redirects=False).status_code
         for n in range(SIGN_IN_FAILURES_PER_MINUTE + 3)
@@ -291,7 +291,7 @@ def test_half_sent_requests_time_out_and_connections_are_limited(site):
     import socket
     import time
 
-    from netfaq import review_web
+    from netfaq.review import pages as review_web
 
     host, port = site["url"].removeprefix("http://").split(":")
     bad = socket.create_connection((host, int(port)))

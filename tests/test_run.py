@@ -13,8 +13,8 @@ import time
 import pytest
 import requests
 
-from netfaq.paths import PROJECT_ROOT
-from netfaq.servers import free_port, quiet_env
+from netfaq.core.paths import PROJECT_ROOT
+from netfaq.tools.processes import free_port, quiet_env
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

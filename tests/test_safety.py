@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netfaq.safety import (
+from netfaq.core.safety import (
     EMERGENCY,
     URGENT,
     about_own_case,

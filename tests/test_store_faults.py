@@ -13,9 +13,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from netfaq.conversations import database_url
-from netfaq.knowledge import load_knowledge
-from netfaq.servers import free_port, running_assistant, start_rasa_server
+from netfaq.core.database import database_url
+from netfaq.core.knowledge import load_knowledge
+from netfaq.tools.processes import free_port, running_assistant, start_rasa_server
 from tests.postgres_server import PostgresServer, postgres_bin
 from tests.read_only import read_only_sqlite_file
 from tests.test_e2e import Assistant, texts

@@ -6,8 +6,8 @@ import sqlite3
 
 import sqlalchemy as sa
 
-from netfaq.servers import free_port
-from netfaq.store_health import database_problem, describe, refusal, sqlite_problem
+from netfaq.core.store_health import database_problem, describe, refusal, sqlite_problem
+from netfaq.tools.processes import free_port
 from tests.read_only import read_only_sqlite_file
 
 

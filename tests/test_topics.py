@@ -1,10 +1,10 @@
-"""The topic list is written once (netfaq/topics.py); what derives from it is checked here."""
+"""The topic list is written once (netfaq/core/topics.py); what derives from it is checked here."""
 
 from pathlib import Path
 
 import yaml
 
-from netfaq.topics import GAP_QUESTIONS, TOPIC_GAPS, TOPIC_HEADINGS, TOPICS
+from netfaq.core.topics import GAP_QUESTIONS, TOPIC_GAPS, TOPIC_HEADINGS, TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_ACTION = "action_answer_question"

@@ -14,11 +14,12 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
-from netfaq import annotations, review
-from netfaq.conversations import database_url, delete_older_than
-from netfaq.paths import PROJECT_ROOT
-from netfaq.review_web import make_app
-from netfaq.servers import free_port, start_action_server, start_rasa_server, wait_until_up
+from netfaq.core.database import database_url
+from netfaq.core.paths import PROJECT_ROOT
+from netfaq.review import annotations, records
+from netfaq.review.pages import make_app
+from netfaq.review.retention import delete_older_than
+from netfaq.tools.processes import free_port, start_action_server, start_rasa_server, wait_until_up
 from rasa_extensions.tracker_store import RedactingSQLTrackerStore
 from tests.postgres_server import PostgresServer, postgres_bin
 from tests.test_e2e import Assistant, texts
@@ -87,7 +88,9 @@ def test_stores_the_same_rows_as_rasas_own_sql_tracker_store(tmp_path):
         SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "rasa.db")), tmp_path / "rasa.db", now
     )
     ours = rows_after_a_processor_like_run(
-        RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "ours.db")), tmp_path / "ours.db", now
+        RedactingSQLTrackerStore(domain, url=sa.engine.URL.create("sqlite", database=str(tmp_path / "ours.db"))),
+        tmp_path / "ours.db",
+        now,
     )
     assert len(ours) == 3 + 5 + 5 + 3 + 5
     assert [row[1] for row in ours].count("user") == 3
@@ -96,7 +99,7 @@ def test_stores_the_same_rows_as_rasas_own_sql_tracker_store(tmp_path):
 
 def test_saving_a_tracker_again_stores_only_its_new_events(tmp_path):
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "c.db"))
+    store = RedactingSQLTrackerStore(domain, url=sa.engine.URL.create("sqlite", database=str(tmp_path / "c.db")))
     now = time.time()
 
     async def run() -> None:
@@ -118,7 +121,7 @@ def test_saving_a_tracker_again_stores_only_its_new_events(tmp_path):
 
 def test_a_retrieved_tracker_has_the_latest_session_and_its_slots(tmp_path):
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "c.db"))
+    store = RedactingSQLTrackerStore(domain, url=sa.engine.URL.create("sqlite", database=str(tmp_path / "c.db")))
     rows_after_a_processor_like_run(store, tmp_path / "c.db", time.time())
     tracker = asyncio.run(store.retrieve("patient"))
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["when do results come"]
@@ -144,18 +147,18 @@ def converse_and_check_storage(db_env: dict[str, str], model: Path, action_port:
 
 def find_in_the_review_tool(engine: sa.engine.Engine, sender: str) -> None:
     """The staff review tool lists the conversation, filtered correctly, redacted, and takes notes and labels."""
-    found = review.conversations(engine, review.Filters(flag="handoff", procedure="abdominal_ultrasound"))
+    found = records.conversations(engine, records.Filters(flag="handoff", procedure="abdominal_ultrasound"))
     assert sender in [c.id for c in found]
-    assert sender not in [c.id for c in review.conversations(engine, review.Filters(flag="emergency"))]
-    assert [c.id for c in review.conversations(engine, review.Filters(search="07700"))] == []
-    item = review.conversation(engine, sender)
+    assert sender not in [c.id for c in records.conversations(engine, records.Filters(flag="emergency"))]
+    assert [c.id for c in records.conversations(engine, records.Filters(search="07700"))] == []
+    item = records.conversation(engine, sender)
     assert item.turns[0].text.endswith("ring me on [phone]")
     assert item.turns[0].intent == "ask_preparation" and item.turns[1].procedures == []
     assert "action_nurse_handoff" in item.turns[3].actions
     annotations.save_note(engine, sender, reviewed=True, note="checked", tags=("handoff",))
     annotations.save_label(engine, sender, 2, item.turns[2].text, "request_diagnosis")
     notes = annotations.all_notes(engine)
-    assert [c.id for c in review.conversations(engine, review.Filters(status="reviewed", tag="handoff"), notes)] == [
+    assert [c.id for c in records.conversations(engine, records.Filters(status="reviewed", tag="handoff"), notes)] == [
         sender
     ]
     app = make_app(engine, "a-token-for-this-test-only")

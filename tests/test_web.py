@@ -5,9 +5,9 @@ import threading
 import pytest
 import requests
 
-from netfaq.replies import emergency_notice
-from netfaq.safety import default_rules
-from netfaq.web import DEFAULT_KEEP_HOURS, chat_keep_hours, make_server, page_fields
+from netfaq.core.replies import emergency_notice
+from netfaq.core.safety import default_rules
+from netfaq.tools.demo_page import DEFAULT_KEEP_HOURS, chat_keep_hours, make_server, page_fields
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_the_demo_page_carries_the_notice_with_the_service_numbers(demo):
 
 
 def test_the_widget_has_no_number_of_its_own():
-    from netfaq.web import WEB_DIR
+    from netfaq.tools.demo_page import WEB_DIR
 
     widget = (WEB_DIR / "netfaq-chat.js").read_text(encoding="utf-8")
     code = "\n".join(line for line in widget.splitlines() if not line.lstrip().startswith("*"))

@@ -30,7 +30,7 @@
     title: (script && script.dataset.title) || "Questions about your scan",
     initialMessage: (script && script.dataset.initialMessage) || "/greet",
     notice: (script && script.dataset.notice) || "This chat is not for emergencies.",
-    // The server's limit (netfaq/patient_request.py MAX_MESSAGE_CHARS), filled in by the page.
+    // The server's limit (netfaq/core/patient_request.py MAX_MESSAGE_CHARS), filled in by the page.
     maxLength: parseInt((script && script.dataset.maxLength) || "2000", 10),
     keepHours: parseFloat((script && script.dataset.keepHours) || "2"),
   };

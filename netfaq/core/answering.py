@@ -1,0 +1,525 @@
+"""Choose what to answer: which tests a message is about, and which facts answer it.
+
+The intent (the kind of question) is a hint, not a gate: every fact is a unit the question can
+match (netfaq/core/retrieval.py), by meaning (sentence embeddings) and by shared words. The answer
+gives the facts that match best, whatever topic they are filed under, together with the best
+facts of the intent's topic. A message that only names a test ("and for the MRI?") asks the
+previous question again about it; a message that names no test is about the last one talked
+about, or compares the last two ("which one takes longer?"). Where nothing matches well enough,
+or the intent's topic is one our sources don't cover for that test, the answer says so.
+No Rasa imports: the action server hands in the message and the conversation so far.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import numpy as np
+
+from netfaq.core.dialogue import (
+    DIAGNOSIS_INTENT,
+    FALLBACK_INTENT,
+    INFORM_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    QUESTION_PREFIX,
+)
+from netfaq.core.knowledge import KnowledgeBase
+from netfaq.core.patient_words import PatientWords
+from netfaq.core.procedure_finder import ProcedureFinder
+from netfaq.core.retrieval import Encoder, FactIndex, FactUnit, fact_units
+from netfaq.core.safety import about_own_case, asks_for_diagnosis
+from netfaq.core.topics import GAP_QUESTIONS, TOPICS
+
+UNCLEAR_INTENTS = (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)
+
+ANSWERED = "answered"
+DECLINE = "decline"  # a request for a diagnosis, a prognosis or a reading of results
+# What naming a test on its own asks, when no question about it came before.
+OVERVIEW_QUESTION = "what is it and why is it done?"
+CLARIFY = "clarify"  # a question about a test, with no test known: ask which
+OUT_OF_SCOPE = "out_of_scope"
+NOT_UNDERSTOOD = "not_understood"
+
+SUITABILITY = "suitability"  # "can he still have the scan? he had a seizure": see GAP_QUESTIONS
+MAX_PROCEDURES = 3
+LOOK_BACK_TURNS = 6
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How facts are scored (cosine similarity of sentence embeddings plus shared words) and chosen."""
+
+    # A fact's score: meaning_weight x cosine similarity of sentence embeddings + word_weight x the
+    # share of the question's words found in it. Measured on the answer sets (bench/answers.py
+    # --compare): meaning alone won, so words count only to confirm facts added to a gap answer.
+    meaning_weight: float = 1.0
+    word_weight: float = 0.0
+    best_facts: int = 3  # the best-matching facts, whatever their topic
+    topic_facts: int = 4  # the facts of the intent's topic, when the intent is confident
+    max_facts: int = 5
+    confident: float = 0.6  # intent confidence from which its topic's facts are always given
+    margin: float = 0.12  # further best-matching facts must be within this of the best one
+    shared_words: float = 0.5  # share of the question's words a fact within twice the margin must have
+    general_penalty: float = 0.05  # general facts in a test's answer must beat its own by this
+    minimum: float = 0.30  # below this nothing answers the question
+    sure: float = 0.65  # below this the closest facts are given with a note that they may not answer it
+    certain: float = 0.75  # ... and below this too, when no fact given shares a word with the question
+    override: float = 0.55  # a fact this close (sharing a word) is given even where the intent's topic is a gap
+    general: float = 0.55  # a general fact this close answers a question that names no test
+    general_worded: float = 0.40  # ... or this close, sharing most of the question's rarer words
+    general_words: float = 0.75  # along a test's conversation, a general fact with this share of the
+    word_lead: float = 0.4  # question's rarer words, this much more than the test's facts, answers it
+    any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
+    distinct: float = 0.10  # ... if no other test's facts come within this
+    faq: float = 0.80  # a FAQ asked this closely like one of its phrasings answers, whatever test is named
+    follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
+    question_cache: int = 4096  # questions whose embeddings are kept (0: none, as the benchmark runs)
+
+
+def settings_from(spec: str) -> MatchSettings:
+    """MatchSettings with some values changed: "word_weight=0.2,meaning_weight=0" (for comparing options)."""
+    changes = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        if name not in MatchSettings.__dataclass_fields__:
+            raise ValueError(f"unknown match setting {name!r}; known: {', '.join(MatchSettings.__dataclass_fields__)}")
+        kind = type(getattr(MatchSettings(), name))
+        changes[name] = kind(float(value)) if kind is int else kind(value)
+    return replace(MatchSettings(), **changes)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A patient's message and what Rasa made of it; for past turns, also the tests the reply was about."""
+
+    text: str
+    intent: str | None = None
+    confidence: float = 1.0
+    named: tuple[str, ...] = ()  # tests Rasa's entity extractor found (e.g. from a button)
+    answered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """The answer for one test (or for none: general facts)."""
+
+    procedure: str | None
+    units: tuple[FactUnit, ...]
+    gap: str | None = None  # the topic our sources don't cover for this test ("" for "that")
+    partial: bool = False  # the closest facts, but none matches well: the answer says it may not fit
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str
+    sections: tuple[Section, ...] = ()
+    topic: str | None = None  # the kind of question, remembered for a "which test?" that follows
+
+    @property
+    def procedures(self) -> tuple[str, ...]:
+        return tuple(s.procedure for s in self.sections if s.procedure)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What is matched against the facts: the message (or the question it follows up) and its topic."""
+
+    texts: tuple[str, ...]  # the question, and it with the previous question when it names no test
+    topic: str | None
+    confident: bool
+    bare: str = ""  # the question without the tests it names, for matching words
+    own: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per test, the others left out
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A message understood: what it asks, the tests it names, and the tests it is about."""
+
+    text: str  # short forms written out
+    question: _Question
+    named: tuple[str, ...]
+    procedures: tuple[str, ...]
+    about_tests: bool  # compares tests or points at one ("the first one")
+
+
+def topic_of(intent: str | None) -> str | None:
+    """ask_preparation -> preparation, for the question-kind intents; None otherwise."""
+    if intent and intent.startswith(QUESTION_PREFIX) and intent[len(QUESTION_PREFIX) :] in TOPICS:
+        return intent[len(QUESTION_PREFIX) :]
+    return None
+
+
+def knowledge_words(kb: KnowledgeBase) -> frozenset[str]:
+    """Every word the knowledge base itself uses in facts and titles (British spellings included)."""
+    texts = [unit.text for unit in fact_units(kb)] + [g.title for g in kb.general.values()]
+    texts += [p.title for p in kb.procedures.values()]
+    return frozenset(word for text in texts for word in re.findall(r"[a-z]+", text.lower()))
+
+
+class Answerer:
+    @classmethod
+    def build(
+        cls,
+        kb: KnowledgeBase,
+        encoder: Encoder,
+        words: PatientWords,
+        settings: MatchSettings = MatchSettings(),
+        known: dict[str, np.ndarray] | None = None,
+    ) -> Answerer:
+        """An answerer for this knowledge base; `known` holds fact passages already embedded."""
+        finder = ProcedureFinder(kb, encoder.words() | knowledge_words(kb))
+        return cls(kb, FactIndex(kb, encoder, words.content_words, known), finder, words, encoder, settings)
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        index: FactIndex,
+        finder: ProcedureFinder,
+        words: PatientWords,
+        encoder: Encoder,
+        settings: MatchSettings = MatchSettings(),
+    ):
+        self.kb, self.index, self.finder, self.words = kb, index, finder, words
+        self.encoder, self.settings = encoder, settings
+        self._embedded = lru_cache(maxsize=settings.question_cache)(self._embed)
+        self._this_answer: dict[str, np.ndarray] = {}  # each text is embedded once per answer, cache or not
+        # General topics that answer only messages worded a certain way, with their facts' numbers.
+        self._worded = [
+            (topic, [i for i in index.indexes(None) if index.units[i].topic == topic.id])
+            for topic in kb.general.values()
+            if topic.asked_with
+        ]
+        self._faq_units = [i for i in index.indexes(None) if kb.general[index.units[i].topic].asked_as]
+
+    def _embed(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text])[0]
+
+    def _vectors(self, texts: tuple[str, ...]) -> np.ndarray:
+        for text in texts:
+            if text not in self._this_answer:
+                self._this_answer[text] = self._embedded(text)
+        return np.stack([self._this_answer[text] for text in texts])
+
+    def answer(self, turn: Turn, history: Sequence[Turn] = ()) -> Answer:
+        # Synchronous from here to the return, so one answer's texts never mix with another's.
+        self._this_answer = {}
+        reading = self._read(turn, history)
+        if turn.intent != DIAGNOSIS_INTENT:
+            return self._respond(turn, reading, history)
+        if asks_for_diagnosis(turn.text) or about_own_case(turn.text):
+            return Answer(DECLINE)  # their own findings, a prognosis or a choice of treatment
+        # Worded like a diagnosis request but about nobody's case ("is it always cancer?"): answer
+        # it if a fact matches closely, else decline all the same.
+        answer = self._respond(Turn(turn.text, None, 0.0, turn.named, turn.answered), reading, history)
+        if reading.about_tests and len(reading.procedures) == 2:
+            return answer  # "which of the two is more accurate?" compares tests; it reads no one's results
+        best = 0.0
+        for section in answer.sections if answer.kind == ANSWERED else ():
+            if section.gap is None and not section.partial:
+                scores = self.similarities(reading.question, section.procedure)
+                best = max([best] + [float(scores[self.index.by_key[u.key]]) for u in section.units])
+        return answer if best >= self.settings.override else Answer(DECLINE)
+
+    def _read(self, turn: Turn, history: Sequence[Turn]) -> _Reading:
+        """What the message asks and which tests it is about, with the conversation so far."""
+        text = self.words.expand(turn.text)
+        mentions = self.finder.find(text)
+        if any(m.how == "hint" for m in mentions) and self._remembered(history, two=False):
+            mentions = []  # "is the gel cold?" is about the test talked about, not a guess from "gel"
+        named = list(dict.fromkeys([m.procedure for m in mentions] + list(turn.named)))[:MAX_PROCEDURES]
+        corrected = self.finder.corrected(text, mentions)
+        topic = topic_of(turn.intent)
+        confident = topic is not None and turn.confidence >= self.settings.confident
+        if self.words.asks_suitability(text):
+            topic, confident = SUITABILITY, True
+        texts = [corrected]
+        bare = self.finder.without_mentions(text, mentions)
+        own: dict[str, tuple[str, ...]] = {}
+        if len(named) > 1:
+            own = {p: (self.finder.corrected(text, mentions, only=p),) for p in named}
+        names_only = bool(named) and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions))
+        # A test named or described right after "which test?" (a question that no test answered)
+        # answers it: "the one where they put the cold jelly on your belly".
+        answers_which = bool(named) and topic is None and self._asked_which_test(history)
+        if names_only or answers_which or (named and turn.intent == INFORM_INTENT):
+            previous = self._previous_question(history)
+            own = {}
+            # After a question that only said there is a test ("I've got a scan next week"), naming
+            # the test asks what it is and why it is done.
+            vague = previous is not None and previous.topic is None and self.words.means_a_test(previous.texts[0])
+            if previous is not None and not vague:
+                texts, topic, confident, bare = [previous.texts[0]], previous.topic, previous.confident, previous.bare
+            elif topic is None:
+                texts, topic, confident, bare = [OVERVIEW_QUESTION], "what_is", True, ""
+        elif not named and not confident:
+            # Unsure what is asked ("what about for children?"): matched with the question before too.
+            previous = self._previous_question(history)
+            if previous is not None:
+                texts.append(f"{previous.texts[0]} {corrected}")
+        pointed = self.words.points_at(text)
+        comparing = self.words.compares(text) and pointed is None
+        if comparing and self.words.compared_topic(text):
+            topic, confident = self.words.compared_topic(text), True  # "which is quicker?": duration
+        elif (comparing or pointed is not None) and topic is None and not named:
+            previous = self._previous_question(history)
+            if previous is not None:  # "which of them hurts?" after a question: what was asked before
+                topic, confident = previous.topic, previous.confident
+        procedures = named or self._remembered(history, two=comparing or pointed is not None)
+        if pointed is not None and not named and len(procedures) == 2:
+            # The pair in the order the tests came up; "the other one" is not the one just answered.
+            last = self._remembered(history, two=False)
+            procedures = (
+                [p for p in procedures if p not in last]
+                if pointed == "other"
+                else [procedures[0 if pointed == "first" else 1]]
+            )
+        if comparing and len(named) == 1:
+            # "how is it different from a normal ultrasound?": the test talked about, and this one.
+            procedures = [p for p in self._remembered(history, two=False) if p not in named] + named
+        return _Reading(
+            text=text,
+            question=_Question(tuple(texts), topic, confident, bare=bare, own=own),
+            named=tuple(named),
+            procedures=tuple(procedures),
+            about_tests=comparing or pointed is not None,
+        )
+
+    def _respond(self, turn: Turn, reading: _Reading, history: Sequence[Turn]) -> Answer:
+        question, text = reading.question, reading.text
+        general_topic = self._general_topic(turn.intent)
+        faq = self._faq_section(question) if self._faq_units else None
+        if faq is not None:
+            return Answer(ANSWERED, (faq,), question.topic)
+        if not reading.procedures:
+            return self._without_a_test(turn, text, question, general_topic)
+        sections = tuple(self._section(p, question) for p in reading.procedures)
+        if not reading.named and not reading.about_tests and not question.confident:
+            # Only the conversation says which test: make sure the message is really about it, and
+            # not a general question ("does everyone have the same tests?") asked along the way.
+            best = max(self._best(p, question) for p in reading.procedures)
+            # The message alone: joined to the test question before it, it would not be general.
+            alone = replace(question, texts=question.texts[:1])
+            general = self._general_section(alone, general_topic)
+            # A confident general intent ("I'm so anxious waiting") wins unless the test's facts
+            # match clearly better; otherwise general facts must match clearly better.
+            lean = -1 if general_topic and turn.confidence >= self.settings.confident else 1
+            if general is not None and (
+                self._section_score(general, alone) > best + lean * self.settings.general_penalty
+                or self._worded_better(general, reading.procedures, question)
+            ):
+                return Answer(ANSWERED, (general,), question.topic)
+            if turn.intent in UNCLEAR_INTENTS and best < self.settings.follow_up:
+                return self._without_a_test(turn, text, question, general_topic)
+        return Answer(ANSWERED, sections, question.topic)
+
+    def similarities(self, question: _Question, procedure: str | None = None) -> np.ndarray:
+        """How well each fact answers the question (asked about `procedure` when one is given)."""
+        texts = list(question.own.get(procedure, question.texts) if procedure else question.texts)
+        if procedure is not None:
+            name = self.kb.procedures[procedure].name
+            texts = [t if name.lower() in t.lower() else f"{name}: {t}" for t in texts]
+        s = self.settings
+        score = np.zeros(len(self.index.units), dtype=np.float32)
+        if s.meaning_weight:
+            score += s.meaning_weight * self.index.similarities_many(self._vectors(tuple(texts))).max(axis=0)
+        if s.word_weight:
+            score += s.word_weight * np.max([self.index.word_overlap(t) for t in texts], axis=0)
+        for topic, numbers in self._worded:
+            if not any(topic.answers(t) for t in question.texts):
+                score[numbers] = 0.0
+        return score
+
+    def _section(self, procedure: str, question: _Question) -> Section:
+        s = self.settings
+        scores = self.similarities(question, procedure)
+        own = self.index.indexes(procedure)
+        general = self.index.indexes(None)
+        ranked = sorted(own + general, key=lambda i: -(scores[i] - s.general_penalty * (i in general)))
+        facts = self.kb.procedures[procedure].topics
+        uncovered = question.topic in GAP_QUESTIONS or (question.topic in facts and facts[question.topic] is None)
+        if uncovered and question.confident:
+            # Only facts that match closely and share a meaningful word with the question ("is it
+            # radioactive?": the tracer is a very small amount of a radioactive substance), so a
+            # results question is not answered with the scan's timings.
+            shared = self.index.word_overlap(question.bare)
+            strong = [i for i in ranked if scores[i] >= s.override and shared[i] > 0][: s.best_facts]
+            return Section(procedure, self._units(strong), gap=question.topic)
+        if not ranked or scores[ranked[0]] < s.minimum:
+            return Section(procedure, (), gap="")
+        chosen = self._choose(ranked, scores, question, own)
+        # Not sure it answers the question when no fact is close, or when only the test's name makes
+        # them close: none shares a meaningful word with the question ("how much does a PET cost?").
+        shared = self.index.word_overlap(question.bare)
+        unsupported = question.bare.strip() and not any(shared[i] > 0 for i in chosen)
+        partial = scores[ranked[0]] < s.sure or (unsupported and scores[ranked[0]] < s.certain)
+        return Section(procedure, self._units(chosen), partial=bool(partial))
+
+    def _choose(self, ranked: list[int], scores: np.ndarray, question: _Question, own: list[int]) -> list[int]:
+        """With a confident intent, its topic's facts in the knowledge base's order (the first says
+        what matters most), then the best-matching others; otherwise the best-matching facts first."""
+        s = self.settings
+        top = scores[ranked[0]]
+        best = [i for i in ranked if scores[i] >= top - s.margin][: s.best_facts]
+        # A fact that shares most of the question's rarer words ("what kind of camera?": "a gamma
+        # camera") is given too when it is not far behind.
+        shared = self.index.word_overlap(question.bare)
+        best += [
+            i for i in ranked if i not in best and shared[i] >= s.shared_words and scores[i] >= top - 2 * s.margin
+        ][:1]
+        if not question.confident:
+            return best
+        in_topic = [i for i in own if self.index.units[i].topic == question.topic][: s.topic_facts]
+        return (in_topic + [i for i in best if i not in in_topic])[: s.max_facts]
+
+    def _best(self, procedure: str, question: _Question) -> float:
+        scores = self.similarities(question, procedure)
+        own = self.index.indexes(procedure)
+        return float(scores[own].max()) if own else 0.0
+
+    def _faq_section(self, question: _Question) -> Section | None:
+        """A FAQ asked (nearly) as one of its phrasings: "can I bring someone to my MRI?" belongs to
+        no single test, so it answers even when a test is named or remembered."""
+        scores = self.similarities(replace(question, texts=question.texts[:1]))
+        best = max(self._faq_units, key=lambda i: scores[i])
+        if scores[best] < self.settings.faq:
+            return None
+        topic = self.index.units[best].topic
+        return Section(None, self._units([i for i in self._faq_units if self.index.units[i].topic == topic]))
+
+    def _general_section(self, question: _Question, general_topic: str | None) -> Section | None:
+        """General facts (about NETs, not one test) that answer the question, if any do well enough."""
+        s = self.settings
+        scores = self.similarities(question)
+        general = self.index.indexes(None)
+        ranked = sorted(general, key=lambda i: -scores[i])
+        if not ranked:
+            return None
+        if general_topic is None and scores[ranked[0]] < s.general:
+            if question.confident:
+                return None  # a question about one test's topic ("when do I get my results?")
+            # Less close, but sharing most of the question's rarer words ("does everyone have the
+            # same tests?": "not everyone goes through the same tests").
+            shared = self.index.word_overlap(question.bare)
+            worded = [i for i in ranked if scores[i] >= s.general_worded and shared[i] >= s.shared_words]
+            return Section(None, self._units(worded[: s.best_facts])) if worded else None
+        if general_topic:
+            # A general topic is broad ("what is a NET?"): all its facts, then the best of the others.
+            # The best-matching fact comes first when it is filed under another general topic and
+            # matches clearly better than the topic's own.
+            chosen = [i for i in general if self.index.units[i].topic == general_topic]
+            others = [i for i in ranked if i not in chosen and scores[i] >= scores[ranked[0]] - s.margin]
+            best_in_topic = max((scores[i] for i in chosen), default=-1.0)
+            leads = others and others[0] == ranked[0] and scores[ranked[0]] - best_in_topic >= s.margin
+            lead = others[:1] if leads else []
+            room = max(0, s.max_facts - len(chosen) - len(lead))
+            return Section(None, self._units(lead + chosen + others[len(lead) : len(lead) + room]))
+        chosen = [i for i in ranked if scores[i] >= scores[ranked[0]] - s.margin][: s.best_facts]
+        return Section(None, self._units(sorted(chosen[: s.max_facts])))
+
+    def _worded_better(self, general: Section, procedures: Sequence[str], question: _Question) -> bool:
+        """Whether general facts share most of the question's rarer words and the remembered
+        tests' facts share far fewer: a general question asked along the way."""
+        shared = self.index.word_overlap(question.bare)
+        general_words = max(float(shared[self.index.by_key[u.key]]) for u in general.units)
+        test_words = max(float(shared[i]) for p in procedures for i in self.index.indexes(p))
+        s = self.settings
+        return general_words >= s.general_words and general_words - test_words >= s.word_lead
+
+    def _section_score(self, section: Section, question: _Question) -> float:
+        scores = self.similarities(question)
+        return max(float(scores[self.index.by_key[u.key]]) for u in section.units)
+
+    def _without_a_test(self, turn: Turn, text: str, question: _Question, general_topic: str | None) -> Answer:
+        general = self._general_section(question, general_topic)
+        # "I've got a scan next week" asks which test; "why do I need so many scans?", which the
+        # classifier is sure is a general question, does not.
+        sure_general = general_topic is not None and turn.confidence >= self.settings.confident
+        vague = (
+            self.words.means_a_test(text)
+            and question.topic is None
+            and not sure_general
+            and not self._general_match(question)
+        )
+        if general is not None and not vague:
+            return Answer(ANSWERED, (general,), question.topic)
+        distinct = self._distinct_procedure(question)
+        if distinct is not None and not self.words.means_a_test(text):
+            return Answer(ANSWERED, (self._section(distinct, question),), question.topic)
+        if self.words.means_a_test(text) or (question.topic is not None and self._near_any_fact(question)):
+            return Answer(CLARIFY, topic=question.topic)
+        if turn.intent == OUT_OF_SCOPE_INTENT or question.topic is not None:
+            return Answer(OUT_OF_SCOPE)
+        return Answer(NOT_UNDERSTOOD)
+
+    def _general_match(self, question: _Question) -> bool:
+        """Whether a general fact matches the question well, whatever the intent said."""
+        scores = self.similarities(question)
+        general = self.index.indexes(None)
+        return bool(general) and float(scores[general].max()) >= self.settings.general
+
+    def _near_any_fact(self, question: _Question) -> bool:
+        """Whether a question that names no test is like any fact at all: "where can I get a covid
+        booster?" (called a question about a test by the classifier) is not."""
+        scores = self.similarities(question)
+        return bool(len(scores)) and float(scores.max()) >= self.settings.minimum
+
+    def _distinct_procedure(self, question: _Question) -> str | None:
+        """The one test whose facts match a question that names none far better than any other's
+        ("what is an isotope?"); None when several fit ("is it painful?")."""
+        scores = self.similarities(question)
+        best: dict[str, float] = {}
+        for number, unit in enumerate(self.index.units):
+            if unit.procedure is not None:
+                best[unit.procedure] = max(best.get(unit.procedure, -1.0), float(scores[number]))
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < self.settings.any_test:
+            return None
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < self.settings.distinct:
+            return None
+        return ranked[0][0]
+
+    def _units(self, numbers: list[int]) -> tuple[FactUnit, ...]:
+        return tuple(self.index.units[i] for i in numbers)
+
+    def _general_topic(self, intent: str | None) -> str | None:
+        if intent and intent.startswith(QUESTION_PREFIX) and intent[len(QUESTION_PREFIX) :] in self.kb.general:
+            return intent[len(QUESTION_PREFIX) :]
+        return None
+
+    def _previous_question(self, history: Sequence[Turn]) -> _Question | None:
+        """The last question asked before, skipping turns that only named a test."""
+        for past in list(history)[::-1][:LOOK_BACK_TURNS]:
+            text = self.words.expand(past.text)
+            mentions = self.finder.find(text)
+            if mentions and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions)):
+                continue
+            topic = topic_of(past.intent)
+            if topic or past.intent in UNCLEAR_INTENTS or self._general_topic(past.intent):
+                confident = topic is not None and past.confidence >= self.settings.confident
+                bare = self.finder.without_mentions(text, mentions)
+                return _Question((self.finder.corrected(text, mentions),), topic, confident, bare=bare)
+        return None
+
+    def _asked_which_test(self, history: Sequence[Turn]) -> bool:
+        """Whether the last message was a question about a test that no test was known for."""
+        if not history:
+            return False
+        last = history[-1]
+        asked = topic_of(last.intent) or last.intent in UNCLEAR_INTENTS or self._general_topic(last.intent)
+        return not last.answered and not last.named and bool(asked)
+
+    def _remembered(self, history: Sequence[Turn], two: bool) -> list[str]:
+        """The last test talked about, or the last two in the order they first came up."""
+        recent = list(history)[-LOOK_BACK_TURNS:]
+        seen: list[str] = []
+        for past in recent[::-1]:
+            for procedure in reversed(past.answered or past.named):
+                if procedure in self.kb.procedures and procedure not in seen:
+                    seen.append(procedure)
+        if not two:
+            return seen[:1]
+        first_mention = [p for past in recent for p in (*past.named, *past.answered)]
+        return sorted(seen[:2], key=first_mention.index)

@@ -1,0 +1,82 @@
+"""What a patient's request to the REST channel may hold, checked before Rasa sees it.
+
+Every request gets either a 4xx saying what is expected or a reply for the patient: a message
+too long for one turn gets a polite request to shorten it (and is not processed, so one request
+can't hold others up); a message that looks like a button's payload ("/emergency") is taken as
+plain text unless it is one the assistant's own buttons send, so nobody can fake an intent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MAX_MESSAGE_CHARS = 2000  # the widget checks the same limit before sending (data-max-length)
+MAX_BODY_BYTES = 64 * 1024  # larger requests get 413 from the web server itself
+SENDER = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Payloads the chat widget itself sends (web/netfaq-chat.js): the opening message and "This didn't help".
+WIDGET_PAYLOADS = ("/greet", "/feedback_negative")
+# The "which test?" buttons' payload (netfaq/core/replies.py which_test_buttons), for any procedure id.
+WHICH_TEST_PAYLOAD = re.compile(r'/inform\{"procedure":"[a-z][a-z0-9_]*"\}')
+EXPECTED = 'expected a JSON object {"sender": "<id>", "message": "<text>"}'
+
+
+def too_long_text(limit: int = MAX_MESSAGE_CHARS) -> str:
+    return (
+        f"Sorry, that message is too long for me. Please keep your message under {limit:,} characters, "
+        "for example your question on its own."
+    )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Either an error (status, explanation), a reply to send without processing, or the clean message."""
+
+    error: tuple[int, str] | None = None
+    reply: str | None = None
+    sender: str = ""
+    message: str = ""
+
+
+def check_request(body: Any, allowed_payloads: frozenset[str]) -> Checked:
+    if not isinstance(body, dict):
+        return Checked(error=(400, EXPECTED))
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+        return Checked(error=(400, "'sender' must be 1 to 100 letters, digits, '-' or '_'"))
+    if not isinstance(message, str):
+        return Checked(error=(400, "'message' must be text"))
+    if "metadata" in body and not isinstance(body["metadata"], (dict, type(None))):
+        return Checked(error=(400, "'metadata' must be an object"))
+    if len(message) > MAX_MESSAGE_CHARS:
+        return Checked(reply=too_long_text(), sender=sender)
+    message = _SURROGATE.sub("\ufffd", message)
+    if message.startswith("/") and not is_button_payload(message.strip(), allowed_payloads):
+        message = message.lstrip("/")  # typed, or forged: read as words, never as an intent
+    return Checked(sender=sender, message=message)
+
+
+def is_button_payload(text: str, allowed_payloads: frozenset[str]) -> bool:
+    return text in allowed_payloads or bool(WHICH_TEST_PAYLOAD.fullmatch(text))
+
+
+def button_payloads(buttons: list[dict[str, str]]) -> set[str]:
+    return {b["payload"] for b in buttons if b.get("payload", "").startswith("/")}
+
+
+def domain_payloads(domain: dict[str, Any]) -> set[str]:
+    """Payloads of the buttons in domain.yml's responses."""
+    found: set[str] = set()
+    for variants in (domain.get("responses") or {}).values():
+        for variant in variants or []:
+            found |= button_payloads(variant.get("buttons") or [])
+    return found
+
+
+def assistant_payloads(domain: dict[str, Any]) -> frozenset[str]:
+    """Every payload the assistant's own buttons and the widget send (the "which test?" ones aside)."""
+    from netfaq.core.replies import OFFER_BUTTONS, WELCOME_BUTTONS
+
+    return frozenset(WIDGET_PAYLOADS) | button_payloads(OFFER_BUTTONS + WELCOME_BUTTONS) | domain_payloads(domain)

@@ -1,0 +1,114 @@
+"""How patients write (data/language/patient_words.yml): short forms, follow-ups, comparisons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from netfaq.core.paths import PATIENT_WORDS_FILE
+
+_WORD = re.compile(r"[A-Za-z0-9']+")
+# A whole word, not part of "u/s" or "ga-68": only these are written out.
+_STANDALONE = re.compile(r"(?<![\w/.\-])[A-Za-z0-9']+(?![\w/\-]|\.\w)")
+
+
+@dataclass(frozen=True)
+class PatientWords:
+    short_forms: dict[str, str]
+    follow_up_words: frozenset[str]
+    comparing: tuple[re.Pattern[str], ...]
+    unnamed_test: tuple[re.Pattern[str], ...]
+    stop_words: frozenset[str]
+    suitability: tuple[re.Pattern[str], ...]
+    pointing: dict[str, tuple[re.Pattern[str], ...]]  # "first", "second", "other"
+    comparing_topics: dict[str, re.Pattern[str]]
+    same_meaning: dict[str, str]  # word stem -> the stem of the first word of its group
+
+    def expand(self, text: str) -> str:
+        """Short forms written out ("hw long b4 my scn" -> "how long before my scan")."""
+        return _STANDALONE.sub(lambda m: self.short_forms.get(m.group().lower().replace("'", ""), m.group()), text)
+
+    def only_follow_up_words(self, text: str) -> bool:
+        """Nothing but filler is left ("and for the ?"): the message only named a test."""
+        return all(word.lower() in self.follow_up_words for word in _WORD.findall(text))
+
+    def content_words(self, text: str) -> list[str]:
+        """The words that carry meaning, with plural and verb endings off ("scans" -> "scan")."""
+        found = []
+        for word in _WORD.findall(self.expand(text).lower()):
+            word = word.replace("'", "")
+            if word and word not in self.stop_words and not word.isdigit():
+                stem = word_stem(word)
+                found.append(self.same_meaning.get(stem, stem))
+        return found
+
+    def compared_topic(self, text: str) -> str | None:
+        """What a comparison is about, when its words say ("which is quicker?": duration)."""
+        lowered = text.lower()
+        return next((topic for topic, pattern in self.comparing_topics.items() if pattern.search(lowered)), None)
+
+    def compares(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(pattern.search(lowered) for pattern in self.comparing)
+
+    def asks_suitability(self, text: str) -> bool:
+        """Whether someone can have a test, given their condition: our sources never say."""
+        lowered = " ".join(text.lower().replace("'", "").split())
+        return any(pattern.search(lowered) for pattern in self.suitability)
+
+    def points_at(self, text: str) -> str | None:
+        """ "first", "second" or "other" (of the last two tests talked about), or None."""
+        lowered = text.lower()
+        for which, patterns in self.pointing.items():
+            if any(pattern.search(lowered) for pattern in patterns):
+                return which
+        return None
+
+    def means_a_test(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(pattern.search(lowered) for pattern in self.unnamed_test)
+
+
+def load_patient_words(path: Path = PATIENT_WORDS_FILE) -> PatientWords:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def compile_all(name: str) -> tuple[re.Pattern[str], ...]:
+        try:
+            return tuple(re.compile(pattern) for pattern in raw[name])
+        except re.error as error:
+            raise ValueError(f"{path}: {name}: bad pattern: {error}") from error
+
+    return PatientWords(
+        short_forms={str(k).lower(): str(v) for k, v in raw["short_forms"].items()},
+        follow_up_words=frozenset(str(w).lower() for w in raw["follow_up_words"]),
+        comparing=compile_all("comparing"),
+        unnamed_test=compile_all("unnamed_test"),
+        stop_words=frozenset(str(w).lower() for w in raw["stop_words"]),
+        suitability=compile_all("suitability"),
+        comparing_topics={topic: re.compile(pattern) for topic, pattern in raw["comparing_topics"].items()},
+        pointing={
+            which: tuple(re.compile(pattern) for pattern in patterns) for which, patterns in raw["pointing"].items()
+        },
+        same_meaning={
+            word_stem(str(word).lower()): word_stem(str(group[0]).lower())
+            for group in raw["same_meaning"]
+            for word in group
+        },
+    )
+
+
+def word_stem(word: str) -> str:
+    """A rough English stem, enough for "fasting"/"fast", "scans"/"scan", "injected"/"inject"."""
+    for ending, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(ending) and len(word) - len(ending) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(ending)] + replacement
+    return word
+
+
+@lru_cache(maxsize=1)
+def default_patient_words() -> PatientWords:
+    return load_patient_words()

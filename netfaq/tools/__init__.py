@@ -1,0 +1,1 @@
+"""For developers: the command line, the servers, training and models, the retraining gate, ingestion."""
