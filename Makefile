@@ -5,7 +5,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install run test train retrain rollback build validate lint format lock evaluate coverage bench safety freshness clean
+.PHONY: help install run test train retrain rollback build validate lint format lock evaluate coverage bench bench-scale safety freshness clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ evaluate: install ## score the latest model on the held-out NLU set
 bench: train ## benchmarks against a stock `rasa init` assistant (10-30 min): reports/bench/report.md, .json, PNGs
 	$(PY) -m bench.run_all
 	$(PY) -m bench.review_load --json reports/bench/review_load.json
+
+bench-scale: train ## 1 and 2 Rasa servers behind HAProxy on PostgreSQL and Redis, lock store cost (about 6 min)
+	@bash scripts/ensure_test_tools.sh
+	$(PY) -m bench.scale --json reports/bench/scale.json
 
 coverage: install ## which procedure topics the sources cover
 	$(PY) -m netfaq coverage

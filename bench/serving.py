@@ -203,10 +203,12 @@ def train_seconds(project: Path, out: Path, log: Path, name: str) -> float:
 
 
 async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> tuple[float, str | None]:
-    """Seconds for one REST round trip and the reply text joined, or None if the request failed."""
+    """Seconds for one REST round trip and the reply text joined, or None if the request failed.
+    The sender goes in the address too, as the widget sends it, for a balancer to route by."""
     started = time.perf_counter()
+    body = {"sender": sender, "message": text}
     try:
-        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as response:
+        async with session.post(f"{url}/webhooks/rest/webhook", params={"sender": sender}, json=body) as response:
             replies: Any = await response.json() if response.status == 200 else None
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):  # ValueError: a body that isn't JSON
         replies = None

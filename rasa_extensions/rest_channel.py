@@ -5,7 +5,8 @@ malformed one, a polite "please keep it shorter" for a message over the limit, b
 64 KB refused with 413, and a "/payload" that none of the assistant's buttons sends read as words.
 
 Every message gets an answer: if a turn produced no reply (the action server is down or an action
-failed), the patient is told so and given the helpline, instead of silence. If the conversation
+failed, or Redis holding the locks is down), the patient is told so and given the helpline, instead of
+silence, after the 999 advice if the message's own words describe an emergency. If the conversation
 store was down during the turn (rasa_extensions/tracker_store.py), the turn's replies (999 advice
 included) are followed by an apology saying the conversation can't be kept just now, with the
 helpline.
@@ -35,6 +36,7 @@ from netfaq.core.knowledge_store import current_knowledge
 from netfaq.core.paths import PROJECT_ROOT
 from netfaq.core.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
 from netfaq.core.replies import no_answer_text, store_down_text
+from netfaq.core.safety import emergency_advice
 from netfaq.review.retention import erase_conversation
 from rasa_extensions import log_redaction
 from rasa_extensions.patches import action_client
@@ -114,6 +116,11 @@ class AlwaysAnsweringRestInput(RestInput):
                     output.messages.clear()
                 await output.send_text_message(message.sender_id, _store_down())
             elif not output.messages:
+                # Nothing came back (the action server, Redis or the turn itself failed): emergency
+                # advice first, from the message's own words, then the apology and the helpline.
+                advice = emergency_advice(message.text)
+                if advice:
+                    await output.send_text_message(message.sender_id, advice)
                 await output.send_text_message(message.sender_id, _no_answer())
 
         blueprint = super().blueprint(answer_or_apologise)

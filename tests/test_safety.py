@@ -183,3 +183,13 @@ def test_every_red_flag_in_a_message_is_found_and_self_harm_keeps_its_crisis_lin
     assert advice.splitlines() == [rules.replies["bleeding"], rules.reminders["self_harm"], rules.closing]
     assert detect_emergencies("I have chest pain and a temperature") == ("chest_pain",)  # 999 outranks 111
     assert detect_emergencies("how long does an MRI take?") == ()
+
+
+def test_emergency_advice_from_the_words_alone_for_when_nothing_else_answers():
+    from netfaq.core.safety import default_rules, emergency_advice
+
+    rules = default_rules()
+    advice = emergency_advice("I have crushing chest pain right now", rules)
+    assert advice is not None and "999" in advice
+    assert emergency_advice("what does a bone scan show?", rules) is None
+    assert emergency_advice("what should I do if I get chest pain after the scan?", rules) is None  # a question

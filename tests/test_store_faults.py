@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from netfaq.core.database import database_url
 from netfaq.core.knowledge import load_knowledge
 from netfaq.tools.processes import free_port, running_assistant, start_rasa_server
-from tests.postgres_server import PostgresServer, postgres_bin
+from netfaq.tools.services import PostgresCluster
 from tests.read_only import read_only_sqlite_file
 from tests.test_e2e import Assistant, texts
 
@@ -122,10 +122,8 @@ def test_sqlite_file_gone_while_running(trained_model, tmp_path):
 
 @pytest.fixture
 def postgres():
-    binaries = postgres_bin()
-    if binaries is None:
-        pytest.fail("no PostgreSQL server binaries (initdb, pg_ctl): `make test` installs them with apt")
-    server = PostgresServer(binaries)
+    """A throwaway PostgreSQL server of our own (Debian's binaries; `make test` installs them)."""
+    server = PostgresCluster(free_port())
     try:
         yield server
     finally:

@@ -20,8 +20,8 @@ from netfaq.review import annotations, records
 from netfaq.review.pages import make_app
 from netfaq.review.retention import delete_older_than
 from netfaq.tools.processes import free_port, start_action_server, start_rasa_server, wait_until_up
+from netfaq.tools.services import PostgresCluster
 from rasa_extensions.tracker_store import RedactingSQLTrackerStore
-from tests.postgres_server import PostgresServer, postgres_bin
 from tests.test_e2e import Assistant, texts
 
 QUESTION_WITH_PHONE = "how do I prepare for an ultrasound next week? you can ring me on 07700 900123"
@@ -219,10 +219,8 @@ def test_sqlite_file_stores_redacted_conversations_and_retention_deletes_old_one
 
 @pytest.fixture(scope="module")
 def postgres():
-    binaries = postgres_bin()
-    if binaries is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): `make test` installs them with apt")
-    server = PostgresServer(binaries)
+    """A throwaway PostgreSQL server of our own (Debian's binaries; `make test` installs them)."""
+    server = PostgresCluster(free_port())
     try:
         yield server.env
     finally:

@@ -288,7 +288,8 @@
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller && window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
     return window
-      .fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook", {
+      // The sender in the address too: a load balancer keeps a conversation on one Rasa server by it.
+      .fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook?sender=" + encodeURIComponent(state.sender), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sender: state.sender, message: message }),

@@ -195,6 +195,14 @@ def detect_emergencies(text: str | None, rules: EmergencyRules | None = None) ->
     return ()
 
 
+def emergency_advice(text: str | None, rules: EmergencyRules | None = None) -> str | None:
+    """The 999 (or 111, or Samaritans) advice for a message whose wording describes an emergency
+    happening now, or None: for when the rest of the assistant can't answer at all."""
+    rules = rules or default_rules()
+    categories = detect_emergencies(text, rules)
+    return rules.advice(categories[0], categories[1:]) if categories else None
+
+
 def _signs(patterns: tuple[re.Pattern[str], ...], clause: str, rules: EmergencyRules) -> bool:
     """Whether any pattern matches somewhere it is not negated ("no chest pain", "lips fine")."""
     for pattern in patterns:

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before spaCy or Rasa pull in TensorFlow
 
 import argparse
+import signal
 import sys
 import time
 import warnings
@@ -220,6 +221,40 @@ def cmd_chat(args: argparse.Namespace) -> int:
         chat(RestClient(args.url))
     except KeyboardInterrupt:
         print()
+    return 0
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    from netfaq.tools.stack import Ports, running_stack
+    from netfaq.tools.training import served_model
+
+    model = served_model()
+    if model is None:
+        print("error: no trained model in models/: run `netfaq train` first", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop, like Ctrl-C
+    free = Ports.free(args.rasa_servers, args.action_servers)
+    ports = Ports(args.port, args.actions_port, free.rasa, free.action_servers, free.redis, free.postgres)
+    print(f"Starting {args.rasa_servers} Rasa and {args.action_servers} action servers, HAProxy, PostgreSQL, Redis ...")
+    started = time.monotonic()
+    try:
+        with running_stack(model, args.rasa_servers, args.action_servers, ports=ports) as stack:
+            print(
+                f"Ready in {time.monotonic() - started:.0f}s: patients' door {stack.url} (the widget's data-server), "
+                f"Rasa servers on {', '.join(map(str, ports.rasa))}, Redis on {ports.redis}, PostgreSQL on "
+                f"{ports.postgres} (database netfaq), logs in {stack.folder / 'logs'}. Ctrl-C stops everything.",
+                flush=True,
+            )
+            while all(process.popen.poll() is None for process in stack.processes):
+                time.sleep(1)
+            stopped = next(process for process in stack.processes if process.popen.poll() is not None)
+            print(f"{stopped.name} stopped: {stopped.last_words()}; stopping everything.", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    except (RuntimeError, TimeoutError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -583,6 +618,17 @@ def parser() -> argparse.ArgumentParser:
         "netfaq chat --url http://127.0.0.1:5005",
     )
     chat.add_argument("--url", default="http://127.0.0.1:5005", help="Rasa server URL")
+
+    stack = add(
+        "stack",
+        cmd_stack,
+        "Several Rasa servers and action servers behind HAProxy, on PostgreSQL and Redis (docs/scaling.md).",
+        "netfaq stack --rasa-servers 2 --action-servers 2 --port 5005",
+    )
+    stack.add_argument("--rasa-servers", type=int, default=2, help="how many Rasa servers (default 2)")
+    stack.add_argument("--action-servers", type=int, default=2, help="how many action servers (default 2)")
+    stack.add_argument("--port", type=int, default=5005, help="the balancer's door for patients (default 5005)")
+    stack.add_argument("--actions-port", type=int, default=5055, help="the balancer's door to the actions (5055)")
 
     web = add(
         "web",

@@ -56,7 +56,7 @@ class Process:
     def restart(self) -> Process:
         """The same command again, logging to the same file (after a crash)."""
         self.stop()
-        return _start(self.name, self.command, self.log.parent, self.env)
+        return start_process(self.name, self.command, self.log.parent, self.env)
 
     def last_words(self) -> str:
         """The last line it logged: after a crash, usually the reason."""
@@ -77,7 +77,8 @@ class Process:
             self.popen.wait()
 
 
-def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Process:
+def start_process(name: str, command: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Process:
+    """`command` in its own process group, logging to `log_dir`/`name`.log, readable by us only."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     # Readable by the service user only, like everything the servers write (umask below).
@@ -99,7 +100,7 @@ def _start(name: str, command: list[str], log_dir: Path, env: dict[str, str] | N
 def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
     """On loopback, like the Rasa server (rasa-sdk's SANIC_HOST; set it to listen elsewhere)."""
     command = rasa_command() + ["run", "actions", "--actions", "actions", "--port", str(port)]
-    return _start(
+    return start_process(
         f"actions-{port}", command, log_dir, {"SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1"), **(env or {})}
     )
 
@@ -111,10 +112,12 @@ def start_rasa_server(
     log_dir: Path = BUILD_DIR / "logs",
     cors_origin: str | None = None,
     env: dict[str, str] | None = None,
+    endpoints: Path | None = None,
 ) -> Process:
     """The Rasa server on loopback; browsers may call it only from `cors_origin` (never `*`).
 
     Rasa's HTTP API (--enable-api: trackers, model replacement) stays off: nothing here needs it.
+    `endpoints` replaces the project's endpoints.yml (whose action server is then `action_port`).
     """
     command = rasa_command() + [
         "run",
@@ -125,12 +128,12 @@ def start_rasa_server(
         "--model",
         str(model),
         "--endpoints",
-        str(endpoints_for(action_port)),
+        str(endpoints or endpoints_for(action_port)),
         "--credentials",
         str(PROJECT_ROOT / "credentials.yml"),
         *(["--cors", cors_origin] if cors_origin else []),
     ]
-    return _start(f"rasa-{port}", command, log_dir, env)
+    return start_process(f"rasa-{port}", command, log_dir, env)
 
 
 @contextmanager
@@ -151,12 +154,12 @@ def running_assistant(model: Path, log_dir: Path, env: dict[str, str] | None = N
 
 def start_web_server(port: int, rasa_url: str, log_dir: Path = BUILD_DIR / "logs") -> Process:
     command = [sys.executable, "-m", "netfaq", "web", "--port", str(port), "--rasa-url", rasa_url]
-    return _start(f"web-{port}", command, log_dir)
+    return start_process(f"web-{port}", command, log_dir)
 
 
 def start_review_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
     command = [sys.executable, "-m", "netfaq", "review", "web", "--port", str(port)]
-    return _start(f"review-{port}", command, log_dir, env)
+    return start_process(f"review-{port}", command, log_dir, env)
 
 
 def free_port() -> int:
