@@ -2,9 +2,10 @@
 
 Rasa logs the whole message in some places (a request whose client went away logs
 `rest.message.received.timeout` with the raw text; debug logging logs every message and state).
-Those lines go through structlog, so `install()` puts one processor first in its chain that cuts
-the fields which may hold what a patient typed down to an excerpt. (Rasa's anonymisation plugin
-hook would do it too, but registering it makes Rasa read every tracker twice per message.)
+Those lines go through structlog, so `install()` puts one processor in its chain, before anything
+renders a line, that cuts the fields which may hold what a patient typed down to an excerpt.
+(Rasa's anonymisation plugin hook would do it too, but registering it makes Rasa read every
+tracker twice per message.)
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def redact_personal_fields(logger: Any, method_name: str, event_dict: dict[str, 
 
 
 def install() -> None:
-    """First in structlog's chain, once (Rasa has configured it by the time our channel loads)."""
+    """Once, in structlog's chain right after the level filter (so the many debug lines Rasa drops
+    cost nothing), else first; Rasa has configured structlog by the time our channel loads."""
     processors = list(structlog.get_config()["processors"])
-    if redact_personal_fields not in processors:
-        structlog.configure(processors=[redact_personal_fields, *processors])
+    if redact_personal_fields in processors:
+        return
+    after = next((i + 1 for i, p in enumerate(processors) if p is structlog.stdlib.filter_by_level), 0)
+    structlog.configure(processors=[*processors[:after], redact_personal_fields, *processors[after:]])
