@@ -200,6 +200,20 @@ def test_this_didnt_help_sends_negative_feedback_that_staff_can_filter(site, pag
     assert "negative_feedback" in stored.flags
 
 
+def test_the_widget_puts_its_sender_in_the_address_for_a_load_balancer(site, page):
+    """HAProxy keeps a conversation on one Rasa server by ?sender= (docs/scaling.md)."""
+    posted = []
+    page.on("request", lambda request: request.method == "POST" and posted.append((request.url, request.post_data)))
+    open_chat(page, site)
+    ask(page, "what is an MIBG scan?")
+    sender = saved_chat(page)["sender"]
+    webhook = [(url, body) for url, body in posted if "/webhooks/rest/webhook" in url]
+    assert len(webhook) >= 2
+    for url, body in webhook:
+        assert url.endswith(f"/webhooks/rest/webhook?sender={sender}")
+        assert json.loads(body)["sender"] == sender
+
+
 def test_reload_keeps_the_conversation(site, page):
     open_chat(page, site)
     ask(page, "when do I get my MIBG scan results?")
