@@ -105,14 +105,15 @@ class AlwaysAnsweringRestInput(RestInput):
             if not isinstance(output, CollectingOutputChannel):
                 return
             trouble = STORE_TROUBLE.get()
-            if trouble is None and asks_to_erase(output.messages):
+            erasing = asks_to_erase(output.messages)
+            if trouble is None and erasing:
                 try:
                     erase_conversation(_store(), message.sender_id)
                 except sa.exc.SQLAlchemyError as error:
                     trouble = type(error).__name__
                     logger.error(f"Could not erase the conversation of sender {message.sender_id[:12]}: {trouble}")
             if trouble is not None:
-                if asks_to_erase(output.messages):  # not erased: the widget must not forget it either
+                if erasing:  # not erased: the widget must not forget it either
                     output.messages.clear()
                 await output.send_text_message(message.sender_id, _store_down())
             elif not output.messages:

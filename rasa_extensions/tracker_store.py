@@ -24,7 +24,6 @@ import copy
 import itertools
 import json
 import logging
-import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from netfaq.core.database import database_url
 from netfaq.core.knowledge_store import current_knowledge
 from netfaq.core.redaction import redact
-from netfaq.core.store_health import database_problem, describe, first_line, refusal
+from netfaq.core.store_health import database_problem, describe, first_line, missing_file_problem, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -73,19 +72,10 @@ def redacted_copy(event: UserUttered) -> UserUttered:
     return clean
 
 
-def _private_sqlite_file(url: sa.engine.URL) -> Path | None:
-    """The SQLite file, created readable by the service user only: patients' words are in it, and
-    SQLite gives its write-ahead log the same permissions."""
+def _sqlite_file(url: sa.engine.URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    path = Path(url.database)
-    if not path.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError:
-            pass  # the check that follows names the problem
-    return path
+    return Path(url.database)
 
 
 def _sqlite_wal(connection: Any, record: Any) -> None:
@@ -124,11 +114,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         """The database is `url`, else the NETFAQ_DB_* settings (netfaq/core/database.py), so
         endpoints.yml names only this class and plain `rasa run` needs no variable set."""
         url = url or database_url()
-        sqlite_file = _private_sqlite_file(url)
-        problem = database_problem(url, create=True)
+        problem = database_problem(url, create=True)  # creates a first SQLite file, mode 600
         if problem:
-            logger.critical(refusal(url, problem))
-            raise SystemExit(refusal(url, problem))
+            message = refusal(url, problem)
+            logger.critical(message)
+            raise SystemExit(message)
+        sqlite_file = _sqlite_file(url)
         super().__init__(
             domain,
             dialect=url.get_backend_name(),
@@ -143,7 +134,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self._sqlite_file = sqlite_file
         self._sqlite_inode = sqlite_file.stat().st_ino if sqlite_file else None
         self._down: str | None = None
-        if sqlite_file is not None:
+        if sqlite_file is not None:  # an older file, and what SQLite writes beside it: ours only
             for path in (sqlite_file, *(Path(f"{sqlite_file}{end}") for end in ("-wal", "-shm", "-journal"))):
                 if path.exists():
                     path.chmod(0o600)
@@ -213,8 +204,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         try:
             inode = self._sqlite_file.stat().st_ino
         except OSError:
-            folder = self._sqlite_file.parent
-            raise StoreDown("the file is gone" if folder.is_dir() else f"its folder {folder} is gone") from None
+            raise StoreDown(missing_file_problem(self._sqlite_file)) from None
         if inode != self._sqlite_inode:
             self.engine.dispose()
             self._sqlite_inode = inode

@@ -7,6 +7,7 @@ and while running treats a failing store as down (the patient is told) until it 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,18 +22,24 @@ def describe(url: sa.engine.URL) -> str:
     return f"the {url.get_backend_name()} database {url.database!r} on {where}"
 
 
+def missing_file_problem(path: Path) -> str:
+    """What to call an SQLite file that is not there any more."""
+    return "the file is gone" if path.parent.is_dir() else f"its folder {path.parent} is gone"
+
+
 def sqlite_problem(path: Path, create: bool = False) -> str | None:
     """Why SQLite can't keep conversations in this file, or None. With `create`, a missing file
-    (and folder) is made, as on a first start; otherwise a missing file is a problem, because
-    SQLite would silently start an empty one."""
+    (and folder) is made, as on a first start, readable by the service user only (patients' words
+    go in it); otherwise a missing file is a problem, because SQLite would silently start an empty one."""
     folder = path.parent
     if not path.exists():
         if not create:
-            return "the file is gone" if folder.is_dir() else f"its folder {folder} is gone"
+            return missing_file_problem(path)
         if folder.exists() and not folder.is_dir():
             return f"{folder} is a file, not a folder"
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError as error:
             return f"its folder {folder} can't be created ({error.strerror or error})"
     elif not path.is_file():

@@ -98,11 +98,9 @@ def start_process(name: str, command: list[str], log_dir: Path, env: dict[str, s
 
 
 def start_action_server(port: int, log_dir: Path = BUILD_DIR / "logs", env: dict[str, str] | None = None) -> Process:
-    """On loopback, like the Rasa server (rasa-sdk's SANIC_HOST; set it to listen elsewhere)."""
+    """On loopback, like the Rasa server (actions/__init__.py defaults rasa-sdk's SANIC_HOST)."""
     command = rasa_command() + ["run", "actions", "--actions", "actions", "--port", str(port)]
-    return start_process(
-        f"actions-{port}", command, log_dir, {"SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1"), **(env or {})}
-    )
+    return start_process(f"actions-{port}", command, log_dir, env)
 
 
 def start_rasa_server(
