@@ -22,7 +22,8 @@ def postgres_binaries() -> Path | None:
 
 
 def _required(command: str, what: str, package: str) -> str:
-    found = shutil.which(command) or next((str(p) for p in Path("/usr/sbin").glob(command) if p.exists()), None)
+    # Debian puts haproxy in /usr/sbin, which a non-root user's PATH may lack.
+    found = shutil.which(command) or shutil.which(command, path="/usr/sbin:/sbin")
     if found is None:
         raise RuntimeError(MISSING.format(what=what, package=package))
     return found

@@ -15,6 +15,7 @@ renders HAProxy's for the number of servers asked and starts everything from Deb
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,11 +124,6 @@ class Stack:
         self.redis = start_redis(self.ports.redis, self.folder / "logs")
         _wait_for_port(self.ports.redis)
 
-    def stop(self) -> None:
-        for process in self.processes:
-            process.stop()
-        self.postgres.stop()
-
 
 @contextmanager
 def running_stack(
@@ -147,7 +143,8 @@ def running_stack(
     config = folder / "haproxy.cfg"
     config.write_text(haproxy_config(ports, by_sender), encoding="utf-8")
     postgres = PostgresCluster(ports.postgres)
-    started: list[Process] = []
+    started: list[Process] = []  # until the stack exists; then its processes, restarted ones included
+    stack: Stack | None = None
     try:
         redis = start_redis(ports.redis, logs)
         started.append(redis)
@@ -170,14 +167,12 @@ def running_stack(
         wait_until_up(f"{stack.url}/", balancer)
         yield stack
     finally:
-        for process in reversed(started):
+        for process in reversed([*started, *(stack.processes if stack else [])]):
             process.stop()
         postgres.remove()
 
 
 def _wait_for_port(port: int, timeout: float = 30.0) -> None:
-    import socket
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
