@@ -1,4 +1,4 @@
-"""The NumPy sentence encoder against the reference implementation, and the model files' checks."""
+"""The sentence encoder against the reference implementation, its cached graph, and the model files' checks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from netfaq.core import embedding
 from netfaq.core.embedding import (
     DIMENSIONS,
+    GRAPH_VERSION,
     UPSTREAM_SHA256,
     ModelFileError,
     SentenceEncoder,
@@ -37,6 +39,23 @@ def test_one_text_at_a_time_gives_the_same_vectors_as_a_batch():
     batch = encoder.encode(texts)
     single = np.stack([encoder.encode([text])[0] for text in texts])
     assert np.abs(batch - single).max() < 1e-5
+
+
+def test_the_graph_is_built_once_and_kept_under_the_weights_digest(tmp_path: Path, monkeypatch):
+    encoder = SentenceEncoder.from_package(cache_dir=tmp_path)
+    digest = UPSTREAM_SHA256["model.safetensors"]
+    folder = tmp_path / f"all-MiniLM-L6-v2-{digest[:16]}-graph{GRAPH_VERSION}"
+    assert list(tmp_path.iterdir()) == [folder]  # nothing half-built left beside it
+    assert sorted(path.name for path in folder.iterdir()) == ["model.onnx", "model.weights"]
+    text = ["how long does an MRI take?"]
+    assert np.abs(encoder.encode(text) - default_encoder().encode(text)).max() < 1e-6
+
+    def build_again(tensors):
+        raise AssertionError("the cached graph was not used")
+
+    monkeypatch.setattr(embedding, "_build_graph", build_again)
+    again = SentenceEncoder.from_package(cache_dir=tmp_path)
+    assert np.abs(again.encode(text) - encoder.encode(text)).max() == 0
 
 
 def test_the_packaged_files_are_the_upstream_ones():
