@@ -117,3 +117,17 @@ def assistant_url(trained_model: Path, tmp_path_factory) -> str:
 
     with running_assistant(trained_model, tmp_path_factory.mktemp("logs")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def emergency_guard(trained_model: Path, tmp_path_factory):
+    """The emergency guard as the trained model holds it (patterns and the model trained on the bank)."""
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    from rasa_extensions.emergency_guard import EmergencyGuard
+
+    storage, metadata = LocalModelStorage.from_model_archive(tmp_path_factory.mktemp("model"), trained_model)
+    node = next(n for n in metadata.predict_schema.nodes.values() if n.uses is EmergencyGuard)
+    context = ExecutionContext(metadata.predict_schema, metadata.model_id)
+    return EmergencyGuard.load(node.config, storage, node.resource, context)

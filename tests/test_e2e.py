@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import threading
+import time
 import uuid
 
 import pytest
@@ -13,7 +17,7 @@ from netfaq.core.database import database_url
 from netfaq.core.replies import SUGGESTED_QUESTIONS
 from netfaq.core.safety import default_rules
 from netfaq.tools.chat import RestClient, chat
-from netfaq.tools.processes import free_port, start_rasa_server, wait_until_up
+from netfaq.tools.processes import free_port, start_action_server, start_rasa_server, wait_until_up
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -151,6 +155,42 @@ def test_dead_action_server_still_gets_a_clear_answer_and_999_advice(trained_mod
         assert texts(assistant.say("I'll see how I feel tomorrow", sender)) == rules.advice_again("chest_pain")
     finally:
         rasa.stop()
+
+
+def test_a_hung_action_server_holds_up_no_emergency_and_ordinary_questions_get_the_apology(trained_model, tmp_path):
+    """The action server stopped with SIGSTOP (alive, never answering): Rasa's own timeout is 300 s
+    and the conversation's lock is held meanwhile."""
+    action_port, rasa_port = free_port(), free_port()
+    actions = start_action_server(action_port, tmp_path)
+    rasa = start_rasa_server(rasa_port, action_port, trained_model, tmp_path)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        assistant = Assistant(f"http://127.0.0.1:{rasa_port}")
+        sender = uuid.uuid4().hex
+        assert "half an hour" in texts(assistant.say("how long does an echo take?", sender))
+        os.kill(actions.popen.pid, signal.SIGSTOP)
+        first: list[tuple[float, str]] = []
+
+        def ordinary_question() -> None:
+            started = time.monotonic()
+            reply = texts(assistant.say("does the echo hurt?", sender))
+            first.append((time.monotonic() - started, reply))
+
+        waiting = threading.Thread(target=ordinary_question)
+        waiting.start()
+        time.sleep(0.3)  # the question now holds the conversation's lock, waiting for the action
+        started = time.monotonic()
+        emergency = texts(assistant.say("I have crushing chest pain right now", sender))
+        emergency_seconds = time.monotonic() - started
+        waiting.join(30)
+        assert "999" in emergency and emergency_seconds < 1.5, (emergency_seconds, emergency)
+        seconds, reply = first[0]
+        assert "0808 800 4040" in reply and seconds < 10, (seconds, reply)
+    finally:
+        os.kill(actions.popen.pid, signal.SIGCONT)
+        rasa.stop()
+        actions.stop()
 
 
 def test_rasa_http_api_is_not_exposed(assistant):

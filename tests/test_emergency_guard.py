@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable
+
 import pytest
+import yaml
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from netfaq.core.safety import default_rules
+from netfaq.core.safety import CRISIS, EMERGENCY, URGENT, default_rules
 from rasa_extensions.emergency_guard import EmergencyGuard
 
 
@@ -19,8 +23,10 @@ def parsed(text: str, *ranking: tuple[str, float]) -> Message:
     return message
 
 
-def guarded(message: Message) -> Message:
-    return EmergencyGuard().process([message])[0]
+@pytest.fixture
+def guarded(emergency_guard: EmergencyGuard) -> Callable[[Message], Message]:
+    """The trained guard on one parsed message."""
+    return lambda message: emergency_guard.process([message])[0]
 
 
 def entity(message: Message, name: str) -> str | None:
@@ -37,7 +43,7 @@ def entity(message: Message, name: str) -> str | None:
         ("I have chest pain right now", "chest_pain"),
     ],
 )
-def test_red_flags_force_the_emergency_intent_and_carry_the_advice(text, category):
+def test_red_flags_force_the_emergency_intent_and_carry_the_advice(text, category, guarded):
     message = guarded(parsed(text, ("ask_preparation", 0.8), ("emergency", 0.1)))
     assert message.get(INTENT) == {"name": "emergency", "confidence": 1.0}
     assert message.get(INTENT_RANKING_KEY)[1]["name"] == "ask_preparation"
@@ -49,10 +55,11 @@ def test_red_flags_force_the_emergency_intent_and_carry_the_advice(text, categor
         "category": category,
         "also": [],
         "classifier_intent": "ask_preparation",
+        "peaks": message.get("safety_override")["peaks"],
     }
 
 
-def test_self_harm_beside_another_red_flag_gets_both_pieces_of_advice_from_the_rasa_server():
+def test_self_harm_beside_another_red_flag_gets_both_pieces_of_advice_from_the_rasa_server(guarded):
     text = "I've been self harming since my diagnosis and I've cut deep this time, there's a lot of blood"
     message = guarded(parsed(text, ("ask_coping", 0.7), ("emergency", 0.2)))
     advice = entity(message, "emergency_advice")
@@ -62,7 +69,7 @@ def test_self_harm_beside_another_red_flag_gets_both_pieces_of_advice_from_the_r
     assert message.get("safety_override")["also"] == ["self_harm"]
 
 
-def test_the_classifier_alone_gets_the_general_advice():
+def test_the_classifier_alone_gets_the_general_advice(guarded):
     message = guarded(parsed("help me please something is very wrong", ("emergency", 0.9), ("ask_nurse", 0.05)))
     assert message.get(INTENT)["name"] == "emergency"
     assert entity(message, "emergency_advice") == default_rules().advice(None)
@@ -78,7 +85,7 @@ def test_the_classifier_alone_gets_the_general_advice():
         "what are blood and urine markers",
     ],
 )
-def test_lookalikes_the_classifier_calls_emergencies_take_its_next_guess(text):
+def test_lookalikes_the_classifier_calls_emergencies_take_its_next_guess(text, guarded):
     message = guarded(parsed(text, ("emergency", 0.7), ("ask_risks", 0.2)))
     assert message.get(INTENT) == {"name": "ask_risks", "confidence": 0.2}
     assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["ask_risks"]
@@ -93,14 +100,14 @@ def test_lookalikes_the_classifier_calls_emergencies_take_its_next_guess(text):
         "she just wants to sleep it off, can we wait till her scan in the morning?",
     ],
 )
-def test_putting_off_help_is_defer_help_with_the_classifier_guess_kept_next(text):
+def test_putting_off_help_is_defer_help_with_the_classifier_guess_kept_next(text, guarded):
     message = guarded(parsed(text, ("ask_preparation", 0.5), ("out_of_scope", 0.3)))
     assert message.get(INTENT) == {"name": "defer_help", "confidence": 1.0}
     assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["defer_help", "ask_preparation", "out_of_scope"]
     assert entity(message, "emergency_advice") is None
 
 
-def test_urgent_problems_get_the_111_advice_from_the_rasa_server_too():
+def test_urgent_problems_get_the_111_advice_from_the_rasa_server_too(guarded):
     message = guarded(parsed("the injection site is red, hot and sore today", ("ask_afterwards", 0.7)))
     assert message.get(INTENT)["name"] == "emergency"
     advice = entity(message, "emergency_advice")
@@ -108,6 +115,109 @@ def test_urgent_problems_get_the_111_advice_from_the_rasa_server_too():
 
 
 @pytest.mark.parametrize("text", ["what are my chances?", "so is it cancer?", "how long have I got left"])
-def test_prognosis_and_diagnosis_requests_are_forced_to_request_diagnosis(text):
+def test_prognosis_and_diagnosis_requests_are_forced_to_request_diagnosis(text, guarded):
     message = guarded(parsed(text, ("ask_about_nets", 0.6), ("request_diagnosis", 0.3)))
     assert message.get(INTENT) == {"name": "request_diagnosis", "confidence": 1.0}
+
+
+def advice_level(message: Message) -> str | None:
+    """The level of the advice the guard put in the message (None: no advice)."""
+    override = message.get("safety_override")
+    if not override:
+        return None
+    return default_rules().level(override["category"])
+
+
+MESSAGES = yaml.safe_load((Path(__file__).parent / "safety" / "messages.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"), [(kind, text) for kind, texts in MESSAGES["emergency"].items() for text in texts]
+)
+def test_the_trained_guard_keeps_every_known_red_flag(kind, text, guarded):
+    # The wording patterns are a floor, and the model may overrule them only when it is calm: no
+    # red flag we know of may be lost to that.
+    message = guarded(parsed(text, ("ask_preparation", 0.8)))
+    assert advice_level(message) in ((EMERGENCY, CRISIS) if kind == "self_harm" else (EMERGENCY,)), text
+
+
+@pytest.mark.parametrize("text", MESSAGES["urgent"])
+def test_the_trained_guard_sends_urgent_problems_to_111_not_999(text, guarded):
+    message = guarded(parsed(text, ("ask_afterwards", 0.8)))
+    assert advice_level(message) == URGENT, text
+    assert "999" not in entity(message, "emergency_advice")
+
+
+@pytest.mark.parametrize("text", MESSAGES["not_emergency"])
+def test_the_trained_guard_gives_no_999_to_look_alikes(text, guarded):
+    message = guarded(parsed(text, ("ask_risks", 0.8)))
+    assert advice_level(message) not in (EMERGENCY, CRISIS), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Issue 21's own examples of messages the wording alone missed.
+        "I've written my goodbye letters",
+        "what's the point in any of this, I'd rather just not be here",
+        "can you cancel my scan, I won't be around by then, I've made my decision",
+        "my sister has told me she has a plan to end her life",
+        # Thoughts of suicide in the past tense, or "sometimes", are not over.
+        "I've had suicidal thoughts for months",
+        "sometimes I feel like I want to die",
+        "I used to self harm and the urge is back",
+        "I've had thoughts of suicide before but never this bad",
+        "I keep thinking about ending my life",
+    ],
+)
+def test_thoughts_of_suicide_in_any_words_or_tense_get_samaritans(text, guarded):
+    message = guarded(parsed(text, ("goodbye", 0.6), ("ask_preparation", 0.2)))
+    assert advice_level(message) in (EMERGENCY, CRISIS), text
+    advice = entity(message, "emergency_advice")
+    assert "Samaritans" in advice and "116 123" in advice and "999" in advice
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("there's dark blood in my sick", "gi_bleed"),
+        ("the pain in my belly came on out of nowhere and it's unbearable, I can't move", "abdominal_pain"),
+        ("a really bad pain in my stomach came on suddenly", "abdominal_pain"),
+        ("there was blood when I was sick", "gi_bleed"),
+        ("his skin has gone blotchy and blue and he hasn't had a wee all day", "sepsis"),
+    ],
+)
+def test_red_flags_in_other_words_get_999(text, category, guarded):
+    message = guarded(parsed(text, ("out_of_scope", 0.7)))
+    assert message.get("safety_override")["category"] == category, text
+    assert "999" in entity(message, "emergency_advice")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I rang the nurse line but it's not answering",
+        "my GP isn't responding to my emails",
+        "the hospital website is not responding",
+    ],
+)
+def test_a_phone_line_or_surgery_not_responding_is_not_a_collapse(text, guarded):
+    message = guarded(parsed(text, ("ask_nurse", 0.7)))
+    assert advice_level(message) not in (EMERGENCY, CRISIS), text
+
+
+def test_a_temperature_sends_someone_on_cancer_treatment_to_their_treatment_line(guarded):
+    message = guarded(parsed("I've got a temperature and the shivers since the scan", ("ask_afterwards", 0.7)))
+    advice = entity(message, "emergency_advice")
+    assert advice_level(message) == URGENT
+    assert "chemotherapy" in advice and "24-hour" in advice and "111" in advice
+    assert "does not sound like an emergency" not in advice
+
+
+def test_advice_text_never_comes_from_the_message(guarded):
+    forged = {"entity": "emergency_advice", "value": "You are fine, stay home.", "start": 0, "end": 3}
+    message = parsed("/emergency", ("emergency", 1.0))
+    message.set(ENTITIES, [forged])
+    message = guarded(message)
+    values = [e["value"] for e in message.get(ENTITIES) if e["entity"] == "emergency_advice"]
+    assert values == [default_rules().advice(None)]

@@ -115,7 +115,8 @@ def test_a_test_that_does_not_exist_or_an_unacceptable_risk_is_a_release_problem
     problems = release_problems(load_hazard_log(path), existing_tests())
     assert problems == [
         "hazard H01: names tests/test_safety.py::test_that_was_renamed, which does not exist",
-        "hazard H02: residual risk 4 High (Major, high likelihood) is above the acceptable 2",
+        "hazard H02: residual risk 4 High (Major, high likelihood) is above the acceptable 2 "
+        "(the most a reasoned case can justify is 3)",
     ]
     assert main(["safety-report", "--log", str(path), "--out", str(tmp_path / "log.md")]) == 1
     assert "test_that_was_renamed, which does not exist" in capsys.readouterr().err
@@ -187,3 +188,14 @@ def test_a_run_whose_control_tests_pass_passes(tmp_path):
     result = _run_project(tmp_path, "@pytest.mark.parametrize('n', [1, 2])\ndef test_control(n):\n    pass\n")
     assert result.returncode == 0, result.stdout
     assert "1 of 1 control tests in this run passed" in result.stdout
+
+
+def test_a_risk_above_the_acceptable_level_needs_a_reasoned_case_and_no_case_justifies_a_high_one(tmp_path):
+    def changes(data):
+        data["hazards"][0]["residual"] = {"severity": "Major", "likelihood": "Low"}  # 3
+        data["hazards"][0].pop("alarp", None)
+        data["hazards"][1]["residual"] = {"severity": "Major", "likelihood": "Low"}
+        data["hazards"][1]["alarp"] = "Further reduction needs a larger model."
+
+    problems = release_problems(load_hazard_log(_broken_log(tmp_path, changes)), existing_tests())
+    assert problems == ["hazard H01: residual risk 3 Medium (Major, low likelihood) is above the acceptable 2"]

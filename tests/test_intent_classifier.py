@@ -99,7 +99,7 @@ def test_trains_on_copies_with_personal_details_when_given_a_details_file(storag
     for config, expected in ((CONFIG, False), ({**CONFIG, "personal_details": str(details)}, True)):
         resource = Resource(f"classifier_{expected}")
         SparseIntentClassifier.create(config, storage, resource, context()).train(training_data())
-        words = SparseIntentClassifier.load(config, storage, resource, context())._model.words.vocabulary_
+        words = SparseIntentClassifier.load(config, storage, resource, context())._model.ngrams.words.vocabulary_
         assert ("hospital" in words) is expected
         assert ("my hospital" in words) is expected  # word 2-grams of the detail: it was attached to the text
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
 
-from netfaq.nlu.intent_model import IntentModel, Settings, Span, _features, normalise
+from netfaq.nlu.intent_model import IntentModel, Settings, Span, normalise
 
 EXAMPLES = {
     "ask_preparation": [
@@ -67,9 +67,9 @@ def test_unseen_words_and_empty_text_still_get_a_ranking(model):
 def test_own_forward_pass_matches_scikit_learns():
     network = MLPClassifier(hidden_layer_sizes=(16,), batch_size=4, max_iter=50, random_state=3)
     model = IntentModel.train(TEXTS, INTENTS, Settings(hidden_units=16, epochs=50, batch_size=4, random_seed=3))
-    network.fit(_features(model.words, model.characters, TEXTS), INTENTS)
+    network.fit(model.ngrams.matrix(TEXTS), INTENTS)
     queries = ["how do i get ready for xproc", "hiya", "is it sore"]
-    expected = network.predict_proba(_features(model.words, model.characters, queries))
+    expected = network.predict_proba(model.ngrams.matrix(queries))
     assert list(network.classes_) == model.intents
     np.testing.assert_allclose(model.probabilities(queries), expected, rtol=1e-4, atol=1e-6)
 
@@ -90,13 +90,3 @@ def test_same_seed_same_model():
     first = IntentModel.train(TEXTS, INTENTS, SMALL).probabilities(["does it hurt"])
     second = IntentModel.train(TEXTS, INTENTS, SMALL).probabilities(["does it hurt"])
     np.testing.assert_array_equal(first, second)
-
-
-def test_encoding_one_text_matches_scikit_learns_vectorizers(model):
-    texts = [*TEXTS, "HOW do i PREPARE  for xproc?? 000", "", "qqq zzz", "hello hello hello good"]
-    matrix = _features(model.words, model.characters, texts).toarray()
-    for text, expected in zip(texts, matrix, strict=True):
-        columns, values = model._encode(text)
-        row = np.zeros_like(expected)
-        row[columns] = values
-        np.testing.assert_allclose(row, expected, rtol=1e-5, atol=1e-7)

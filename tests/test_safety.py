@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from netfaq.core.safety import (
+    CRISIS,
     EMERGENCY,
     URGENT,
     about_own_case,
@@ -33,7 +34,8 @@ def level(text: str) -> str | None:
 
 @pytest.mark.parametrize(("kind", "text"), EMERGENCIES)
 def test_every_red_flag_gets_999(kind, text):
-    assert level(text) == EMERGENCY, text
+    # Thoughts of suicide get the crisis advice, which gives 999 for danger now beside Samaritans.
+    assert level(text) in ((EMERGENCY, CRISIS) if kind == "self_harm" else (EMERGENCY,)), text
 
 
 @pytest.mark.parametrize("text", MESSAGES["urgent"])
@@ -99,8 +101,15 @@ def test_replies_name_the_services_from_the_data_file():
         assert closing == rules.closing
         if rules.level(category) == EMERGENCY:
             assert rules.services["emergency_number"] in advice
+        elif rules.level(category) == CRISIS:
+            for service in ("crisis_line", "crisis_number", "emergency_number", "urgent_number"):
+                assert rules.services[service] in advice, (category, service)
         else:
-            assert rules.services["urgent_number"] in advice and rules.services["emergency_number"] in advice
+            # Urgent advice is NHS 111; the way to emergency help if it gets worse is A&E, with no
+            # 999 that would read as "call an ambulance now".
+            assert rules.services["urgent_number"] in advice, category
+            assert rules.services["emergency_department"] in advice, category
+            assert rules.services["emergency_number"] not in advice, category
     assert "Samaritans" in rules.reply("self_harm")[0] and "116 123" in rules.reply("self_harm")[0]
     assert rules.advice_again("chest_pain").startswith(rules.deferral_reply)
     assert "{" not in rules.advice(None) and "116 123" in rules.advice(None)
@@ -133,7 +142,7 @@ def test_problems_in_the_file_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"category 'chest_pain': unknown service 'ambulance'"):
         load_rules(unknown_service)
     bad_level = _rules_file(tmp_path, "chest_pain: {reply: call, level: soon, patterns: [x]}")
-    with pytest.raises(ValueError, match=r"category 'chest_pain': level must be one of emergency, urgent"):
+    with pytest.raises(ValueError, match=r"category 'chest_pain': level must be one of emergency, crisis, urgent"):
         load_rules(bad_level)
 
 
@@ -181,7 +190,9 @@ def test_every_red_flag_in_a_message_is_found_and_self_harm_keeps_its_crisis_lin
     rules = default_rules()
     advice = rules.advice("bleeding", ("self_harm",))
     assert advice.splitlines() == [rules.replies["bleeding"], rules.reminders["self_harm"], rules.closing]
-    assert detect_emergencies("I have chest pain and a temperature") == ("chest_pain",)  # 999 outranks 111
+    # 999 outranks 111: the chest pain's advice is given; the temperature has no reminder to add.
+    assert detect_emergencies("I have chest pain and a temperature") == ("chest_pain", "fever")
+    assert default_rules().advice("chest_pain", ("fever",)).splitlines()[:-1] == [rules.replies["chest_pain"]]
     assert detect_emergencies("how long does an MRI take?") == ()
 
 

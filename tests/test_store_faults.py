@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
 import time
 import uuid
 
@@ -15,7 +16,14 @@ import sqlalchemy as sa
 
 from netfaq.core.database import database_url
 from netfaq.core.knowledge import load_knowledge
-from netfaq.tools.processes import free_port, running_assistant, start_rasa_server
+from netfaq.core.store_health import START_WITH_STORE_DOWN
+from netfaq.tools.processes import (
+    free_port,
+    running_assistant,
+    start_action_server,
+    start_rasa_server,
+    wait_until_up,
+)
 from netfaq.tools.services import PostgresCluster
 from tests.read_only import read_only_sqlite_file
 from tests.test_e2e import Assistant, texts
@@ -138,3 +146,55 @@ def test_postgresql_stopped_while_running(trained_model, postgres, tmp_path):
     log = next(logs.glob("rasa-*.log")).read_text(encoding="utf-8")
     assert "The conversation store stopped working (the postgresql database 'netfaq'" in log
     assert "The conversation store works again" in log
+
+
+def immutable(*paths) -> None:
+    """The files can't be written, even by root: the attribute chattr sets on ext4 and most others."""
+    for path in paths:
+        if path.exists() and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.fail(f"chattr +i failed on {path}: this test needs a file system with the immutable attribute")
+
+
+def mutable(*paths) -> None:
+    for path in paths:
+        if path.exists():
+            subprocess.run(["chattr", "-i", str(path)], check=False, capture_output=True)
+
+
+def test_a_database_made_read_only_while_running_never_stops_the_999_advice(trained_model, tmp_path):
+    """The SQLite file and what SQLite writes beside it made immutable just after a start: with
+    write-ahead logging the next write killed the server (SIGBUS on the mapped -shm file) and its
+    restarts were refused; now every message is answered, 999 advice first, and a restarted
+    server serves on until the store works again."""
+    path = tmp_path / "var" / "conversations.db"
+    files = [path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))]
+    env = {"NETFAQ_DB_NAME": str(path), START_WITH_STORE_DOWN: "1"}
+    logs = tmp_path / "logs"
+    action_port, rasa_port = free_port(), free_port()
+    actions = start_action_server(action_port, logs)
+    rasa = start_rasa_server(rasa_port, action_port, trained_model, logs, env=env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        assistant = Assistant(f"http://127.0.0.1:{rasa_port}")
+        assert "MIBG" in texts(assistant.say("how do I prepare for an MIBG scan?"))
+        immutable(*files)
+        for number in range(12):
+            replies = assistant.say(f"I have crushing chest pain right now ({number})")
+            assert "999" in replies[0]["text"] and APOLOGY in replies[-1]["text"], replies
+        assert rasa.popen.poll() is None, "the Rasa server died"
+        rasa = rasa.restart()  # as the launcher's supervisor does after a crash
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa)
+        for number in range(12):
+            replies = assistant.say(f"my husband has collapsed and isn't breathing ({number})")
+            assert "999" in replies[0]["text"] and APOLOGY in replies[-1]["text"], replies
+        mutable(*files)
+        after = texts(assistant.say("how long does an echo take?"))
+        assert "half an hour" in after and APOLOGY not in after
+    finally:
+        mutable(*files)
+        rasa.stop()
+        actions.stop()
+    log = "".join(p.read_text(encoding="utf-8") for p in logs.glob("rasa-*.log"))
+    assert "Starting with the conversation store down" in log and "The conversation store works again" in log
+    assert "how long does an echo take?" in stored_user_texts(database_url(env))

@@ -28,5 +28,10 @@ MODELS_DIR = PROJECT_ROOT / "models"
 MODEL_REGISTRY_FILE = MODELS_DIR / "registry.json"  # the model in service and those promoted before it
 # The code the intent classifier runs (rasa_extensions/intent_classifier.py): a change retrains it.
 INTENT_CLASSIFIER_CODE = tuple(
-    CODE_ROOT / "netfaq" / name for name in ("nlu/intent_model.py", "nlu/augment.py", "core/redaction.py")
+    CODE_ROOT / "netfaq" / name
+    for name in ("nlu/intent_model.py", "nlu/ngrams.py", "nlu/augment.py", "core/redaction.py")
+)
+# The code the emergency model runs (rasa_extensions/emergency_guard.py): a change retrains it.
+EMERGENCY_MODEL_CODE = tuple(
+    CODE_ROOT / "netfaq" / name for name in ("nlu/emergency_model.py", "nlu/ngrams.py", "core/embedding.py")
 )

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from netfaq.core.plain_text import visible
+
 MAX_MESSAGE_CHARS = 2000  # the widget checks the same limit before sending (data-max-length)
 MAX_BODY_BYTES = 64 * 1024  # larger requests get 413 from the web server itself
 SENDER = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LEADING_SLASHES = re.compile(r"^[\s/]+")
 # Payloads the chat widget itself sends (web/netfaq-chat.js): the opening message and "This didn't help".
 WIDGET_PAYLOADS = ("/greet", "/feedback_negative")
 # The "which test?" buttons' payload (netfaq/core/replies.py which_test_buttons), for any procedure id.
@@ -53,8 +56,10 @@ def check_request(body: Any, allowed_payloads: frozenset[str]) -> Checked:
     if len(message) > MAX_MESSAGE_CHARS:
         return Checked(reply=too_long_text(), sender=sender)
     message = _SURROGATE.sub("\ufffd", message)
-    if message.startswith("/") and not is_button_payload(message.strip(), allowed_payloads):
-        message = message.lstrip("/")  # typed, or forged: read as words, never as an intent
+    seen = visible(message)  # as Rasa will read it: " /emergency" and "\xa0/emergency" start with "/"
+    if seen.startswith("/"):
+        # One of the assistant's own buttons, or else read as words, never as an intent.
+        message = seen if is_button_payload(seen, allowed_payloads) else _LEADING_SLASHES.sub("", seen)
     return Checked(sender=sender, message=message)
 
 

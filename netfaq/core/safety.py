@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Collection, Protocol, Sequence
 
 import yaml
 
@@ -15,8 +16,13 @@ _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
 
 
 EMERGENCY = "emergency"  # 999 or A&E
+CRISIS = "crisis"  # thoughts of suicide or self-harm: Samaritans, NHS 111's mental health option, 999 if in danger
 URGENT = "urgent"  # NHS 111: needs advice soon, not life-threatening
-LEVELS = (EMERGENCY, URGENT)
+LEVELS = (EMERGENCY, CRISIS, URGENT)  # most serious first
+NOTHING_URGENT = "none"  # the category of a look-alike in the emergency model's bank
+# Levels whose signs are judged whatever their tense: a thought of suicide "for months", "sometimes"
+# or "before, but never this bad" is not over the way last year's chest pain is.
+TIMELESS_LEVELS = (CRISIS,)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class EmergencyRules:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+_WORD_LIST = re.compile(r"<([a-z_]+)>")  # a named list of words in a pattern: <person>
 _CLAUSE_END = re.compile(r"[.?!;()\n]+")
 
 
@@ -79,11 +86,21 @@ def clauses(clean: str) -> list[str]:
 def load_rules(path: Path = SAFETY_FILE) -> EmergencyRules:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
 
+    words = {str(name): f"(?:{alternatives})" for name, alternatives in (raw.get("words") or {}).items()}
+
+    def with_words(pattern: str, where: str) -> str:
+        def expand(match: re.Match[str]) -> str:
+            if match.group(1) not in words:
+                raise ValueError(f"{path}: {where}: unknown word list <{match.group(1)}> in {pattern!r} (see words:)")
+            return words[match.group(1)]
+
+        return _WORD_LIST.sub(expand, pattern)
+
     def compile_all(patterns: list[str], where: str) -> tuple[re.Pattern[str], ...]:
         compiled = []
         for pattern in patterns:
             try:
-                compiled.append(re.compile(pattern))
+                compiled.append(re.compile(with_words(pattern, where)))
             except re.error as error:
                 raise ValueError(f"{path}: {where}: bad pattern {pattern!r}: {error}") from error
         return tuple(compiled)
@@ -165,8 +182,9 @@ def detect_emergency(text: str | None, rules: EmergencyRules | None = None) -> s
 
 
 def detect_emergencies(text: str | None, rules: EmergencyRules | None = None) -> tuple[str, ...]:
-    """Every category of the most serious level the message describes as happening now, in the
-    file's order ("I've been self-harming ... there's a lot of blood": bleeding, self-harm).
+    """Every category the message's wording describes as happening now, the most serious level
+    first, each level in the file's order ("I've been self-harming ... there's a lot of blood":
+    bleeding, self-harm).
 
     Each sentence is judged on its own: in "having chest pain rn. had my echo last week", the echo
     was last week but the chest pain is now.
@@ -180,26 +198,65 @@ def detect_emergencies(text: str | None, rules: EmergencyRules | None = None) ->
     # A question ("is the injection painful?") is not an urgent problem unless it says it is
     # happening now; red flags count in questions too ("is this a heart attack? my chest is crushing").
     asking = _any(rules.questions, clean) and not _any(rules.still_happening, clean)
-    for level in LEVELS:  # a red flag anywhere in the message wins over an urgent sign
+    found: list[str] = []
+    for level in LEVELS:
         if level == URGENT and asking:
             continue
-        found: list[str] = []
+        timeless = level in TIMELESS_LEVELS
         for clause in clauses(clean):
             for category, regexes in rules.categories.items():
                 if rules.levels[category] != level or category in found:
                     continue
-                if _signs(regexes, clause, rules) and not _not_now(clause, clean, rules):
+                if _signs(regexes, clause, rules) and (timeless or not _not_now(clause, clean, rules)):
                     found.append(category)
-        if found:
-            return tuple(found)
-    return ()
+    return tuple(found)
+
+
+class Finding(Protocol):
+    """What the emergency model found in one part of a message (netfaq/nlu/emergency_model.py)."""
+
+    level: str
+    category: str
+    segment: str
+
+
+def triage(
+    text: str | None,
+    findings: Sequence[Finding] = (),
+    overruled: Collection[str] = (),
+    rules: EmergencyRules | None = None,
+) -> tuple[str, ...]:
+    """The categories to answer, the most serious first (its advice is given; the others' reminders
+    follow): those of the wording patterns and those the emergency model found by meaning.
+
+    A physical sign the model found in a part of the message that is asked about, past or supposed
+    (the patterns' own test) is dropped. The patterns' signs of an `overruled` level are dropped:
+    the model is sure nothing of that level is described (a question about what counts as an
+    allergic reaction, the app "not responding", "a bit breathless today" for 999). Thoughts of
+    suicide or self-harm are never dropped.
+    """
+    if not text:
+        return ()
+    rules = rules or default_rules()
+    clean = normalise(text, rules.short_forms)
+    found = [
+        c
+        for c in detect_emergencies(text, rules)
+        if rules.level(c) in TIMELESS_LEVELS or rules.level(c) not in overruled
+    ]
+    for finding in findings:
+        segment = normalise(finding.segment, rules.short_forms)
+        if finding.level in TIMELESS_LEVELS or not _not_now(segment, clean, rules):
+            found.append(finding.category)
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    return tuple(sorted(dict.fromkeys(found), key=lambda category: rank[rules.level(category)]))
 
 
 def emergency_advice(text: str | None, rules: EmergencyRules | None = None) -> str | None:
     """The 999 (or 111, or Samaritans) advice for a message whose wording describes an emergency
     happening now, or None: for when the rest of the assistant can't answer at all."""
     rules = rules or default_rules()
-    categories = detect_emergencies(text, rules)
+    categories = triage(text, rules=rules)
     return rules.advice(categories[0], categories[1:]) if categories else None
 
 

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+# Set by `netfaq run`, which checks the store before starting anything: a Rasa server it restarts
+# after a crash starts even if the store has failed since, and serves on (999 advice first, then
+# an apology) rather than leaving patients with no server at all. Plain `rasa run` refuses.
+START_WITH_STORE_DOWN = "NETFAQ_START_WITH_STORE_DOWN"
+
 
 def describe(url: sa.engine.URL) -> str:
     """The store as an operator would name it (never the password)."""

@@ -52,6 +52,7 @@ SCHEMA = {
                 "ratings": _LEVELS,
                 "risk": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
                 "acceptable": {"type": "integer", "minimum": 1},
+                "justified_up_to": {"type": "integer", "minimum": 1},
             },
         },
         "hazards": {
@@ -84,7 +85,24 @@ SCHEMA = {
                         },
                     },
                     "residual": _RISK,
+                    "evidence": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["set", "sha256", "written", "expect", "passed", "total"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "set": _TEXT,
+                                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                "written": _TEXT,
+                                "expect": {"enum": ["999", "samaritans", "111", "none"]},
+                                "passed": {"type": "integer", "minimum": 0},
+                                "total": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                    },
                     "open": _TEXT,
+                    "alarp": _TEXT,
                 },
             },
         },
@@ -119,6 +137,7 @@ class Matrix:
     ratings: tuple[Level, ...]
     risk: dict[str, tuple[int, ...]]  # likelihood -> rating under each severity, least severe first
     acceptable: int  # the highest residual rating accepted for release
+    justified_up_to: int  # the highest accepted with a reasoned case that it is as low as reasonably practicable
 
     def rating(self, risk: Risk) -> int:
         severity = [level.name for level in self.severities].index(risk.severity)
@@ -136,6 +155,25 @@ class Control:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A figure measured on a frozen red-flag set (bench/redflags.py), with the set's checksum, so
+    a test can measure it again and the claim can't outlive the set or the assistant it came from."""
+
+    set: str  # path from the project folder
+    sha256: str
+    written: str  # who wrote the set, and what they saw
+    expect: str
+    passed: int
+    total: int
+
+    def describe(self) -> str:
+        return (
+            f'{self.passed} of {self.total} "{self.expect}" messages pass on `{self.set}` '
+            f"(sha256 {self.sha256[:12]}; {self.written})"
+        )
+
+
+@dataclass(frozen=True)
 class Hazard:
     id: str
     title: str
@@ -148,6 +186,8 @@ class Hazard:
     controls: tuple[Control, ...]
     residual: Risk
     open: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    alarp: str | None = None  # why a residual risk above the acceptable level can't reasonably be lower
 
 
 @dataclass(frozen=True)
@@ -203,6 +243,7 @@ def _matrix(raw: dict[str, Any], name: str, problems: list[str]) -> Matrix:
         levels("ratings"),
         {likelihood: tuple(row) for likelihood, row in raw["risk"].items()},
         raw["acceptable"],
+        raw.get("justified_up_to", raw["acceptable"]),
     )
     for likelihood in matrix.likelihoods:
         row = matrix.risk.get(likelihood.name)
@@ -231,6 +272,8 @@ def _hazard(raw: dict[str, Any], matrix: Matrix, name: str, problems: list[str])
         controls=tuple(Control(c["text"], tuple(c["tests"])) for c in raw["controls"]),
         residual=Risk(**raw["residual"]),
         open=raw.get("open"),
+        evidence=tuple(Evidence(**e) for e in raw.get("evidence") or ()),
+        alarp=raw.get("alarp"),
     )
     severities = {level.name for level in matrix.severities}
     likelihoods = {level.name for level in matrix.likelihoods}
@@ -294,11 +337,17 @@ def release_problems(log: HazardLog, existing_tests: frozenset[str]) -> list[str
         for test, hazards in log.control_tests().items()
         if test not in existing_tests
     ]
+    matrix = log.matrix
     for hazard in log.hazards:
-        if log.matrix.rating(hazard.residual) > log.matrix.acceptable:
+        rating = matrix.rating(hazard.residual)
+        justified = hazard.alarp is not None and rating <= matrix.justified_up_to
+        if rating > matrix.acceptable and not justified:
+            because = (
+                "" if hazard.alarp is None else f" (the most a reasoned case can justify is {matrix.justified_up_to})"
+            )
             problems.append(
-                f"hazard {hazard.id}: residual risk {log.matrix.describe(hazard.residual)} is above "
-                f"the acceptable {log.matrix.acceptable}"
+                f"hazard {hazard.id}: residual risk {matrix.describe(hazard.residual)} is above "
+                f"the acceptable {matrix.acceptable}{because}"
             )
     return problems
 
@@ -336,6 +385,12 @@ def render(log: HazardLog) -> str:
             f"- **After:** {hazard.after}",
             f"- **Residual risk:** {matrix.describe(hazard.residual)}",
         ]
+        lines += [f"- **Evidence:** {evidence.describe()}" for evidence in hazard.evidence]
+        if hazard.alarp:
+            lines.append(
+                f"- **As low as reasonably practicable** (for the deploying organisation's Clinical Safety "
+                f"Officer to accept or not): {hazard.alarp}"
+            )
         if hazard.open:
             lines.append(f"- **Open:** {hazard.open}")
         lines += ["", "Controls and the tests that prove them:", ""]
@@ -346,7 +401,14 @@ def render(log: HazardLog) -> str:
     lines.append("|---" * (len(matrix.severities) + 1) + "|")
     for likelihood in reversed(matrix.likelihoods):
         lines.append(f"| {likelihood.name} | " + " | ".join(str(r) for r in matrix.risk[likelihood.name]) + " |")
-    lines += ["", f"Release needs every residual risk at {matrix.acceptable} or below.", ""]
+    lines += ["", f"Release needs every residual risk at {matrix.acceptable} or below", ""]
+    if matrix.justified_up_to > matrix.acceptable:
+        lines[-2] += (
+            f", or at {matrix.justified_up_to} or below with a reasoned case that it is as low as reasonably "
+            "practicable, for the deploying organisation's Clinical Safety Officer to accept."
+        )
+    else:
+        lines[-2] += "."
     for title, levels in (("Severity", matrix.severities), ("Likelihood", matrix.likelihoods)):
         lines += [f"| {title.lower()} | meaning |", "|---|---|"]
         lines += [f"| {level.name} | {level.means} |" for level in levels]

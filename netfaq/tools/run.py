@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netfaq.core.database import database_url
-from netfaq.core.store_health import database_problem, refusal
+from netfaq.core.store_health import START_WITH_STORE_DOWN, database_problem, refusal
 from netfaq.review.pages import review_token
 from netfaq.tools.chat import RestClient, chat
 from netfaq.tools.processes import (
@@ -128,7 +128,9 @@ def run(
         rasa_url, web_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
         actions = start_action_server(action_port)
         services.append(Service("action server", actions, f"http://127.0.0.1:{action_port}/health"))
-        rasa = start_rasa_server(rasa_port, action_port, model, cors_origin=web_url)
+        # The store was checked above: if it fails later, a restarted Rasa server serves on (999
+        # advice first, then the apology) instead of refusing to start and leaving no server.
+        rasa = start_rasa_server(rasa_port, action_port, model, cors_origin=web_url, env={START_WITH_STORE_DOWN: "1"})
         services.append(Service("Rasa server", rasa, f"{rasa_url}/"))
         web = start_web_server(web_port, rasa_url)
         services.append(Service("demo page server", web, f"{web_url}/"))

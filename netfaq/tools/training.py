@@ -8,14 +8,24 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from netfaq.core.paths import CODE_ROOT, INTENT_CLASSIFIER_CODE, MODELS_DIR, PROJECT_ROOT, SPACY_MODEL_DIR
+from netfaq.core.paths import (
+    CODE_ROOT,
+    EMERGENCY_MODEL_CODE,
+    INTENT_CLASSIFIER_CODE,
+    MODELS_DIR,
+    PROJECT_ROOT,
+    SPACY_MODEL_DIR,
+)
 from netfaq.tools.processes import quiet_env, rasa_command
 
 # Everything a trained model depends on: the project's data and settings, and our code Rasa runs
 # in training. Rasa 3 re-packages a model on every `rasa train` (28 s here even when its cache
 # makes every component a no-op), so we skip the call ourselves.
-TRAINING_DATA = ("config.yml", "domain.yml", "data/nlu", "data/rules", "data/augmentation")
-TRAINING_CODE = ("rasa_extensions", *(str(path.relative_to(CODE_ROOT)) for path in INTENT_CLASSIFIER_CODE))
+TRAINING_DATA = ("config.yml", "domain.yml", "data/nlu", "data/rules", "data/augmentation", "data/safety/bank")
+TRAINING_CODE = (
+    "rasa_extensions",
+    *dict.fromkeys(str(path.relative_to(CODE_ROOT)) for path in (*INTENT_CLASSIFIER_CODE, *EMERGENCY_MODEL_CODE)),
+)
 
 
 def training_fingerprint(project: Path = PROJECT_ROOT) -> str:
