@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
@@ -40,7 +41,14 @@ from netfaq.core.database import database_url
 from netfaq.core.embedding import default_encoder
 from netfaq.core.knowledge_store import current_knowledge
 from netfaq.core.paths import PROJECT_ROOT
-from netfaq.core.patient_request import EXPECTED, MAX_BODY_BYTES, assistant_payloads, check_request
+from netfaq.core.patient_request import (
+    ADDRESS_SENDER_REQUIRED,
+    EXPECTED,
+    MAX_BODY_BYTES,
+    assistant_payloads,
+    check_envelope,
+    check_request,
+)
 from netfaq.core.plain_text import plain
 from netfaq.core.replies import no_answer_text, store_down_text
 from netfaq.core.safety import emergency_advice
@@ -93,11 +101,18 @@ async def check_patient_request(request: Request) -> response.HTTPResponse | Non
     """
     if request.method != "POST":
         return None
+    query = {key: request.args.getlist(key) for key in request.args}  # Sanic's .get gives the first only
+    problem = check_envelope(request.headers.get("content-type"), query)
+    if problem:
+        status, explanation = problem
+        return response.json({"error": explanation}, status=status)
     try:
         body = request.json
     except SanicException:
         return response.json({"error": EXPECTED}, status=400)
-    checked = check_request(body, _payloads())
+    addressed = query.get("sender", [])
+    address_sender = addressed[0] if len(addressed) == 1 else ("" if addressed else None)
+    checked = check_request(body, _payloads(), address_sender, os.environ.get(ADDRESS_SENDER_REQUIRED) == "1")
     if checked.error:
         status, explanation = checked.error
         return response.json({"error": explanation}, status=status)

@@ -11,7 +11,13 @@ import uuid
 import pytest
 import requests
 
-from netfaq.core.patient_request import MAX_MESSAGE_CHARS, WIDGET_PAYLOADS, assistant_payloads, check_request
+from netfaq.core.patient_request import (
+    MAX_MESSAGE_CHARS,
+    WIDGET_PAYLOADS,
+    assistant_payloads,
+    check_envelope,
+    check_request,
+)
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -37,8 +43,13 @@ def say(url: str, message, sender: str | None = None) -> requests.Response:
         ({"json": {"sender": "x" * 1000, "message": "hello"}}, "'sender' must be"),
         ({"json": {"sender": "ok\x00", "message": "hello"}}, "'sender' must be"),
         ({"json": {"sender": "a1", "message": "hi", "metadata": [1]}}, "'metadata' must be an object"),
+        ({"json": {"sender": "07700-900-123", "message": "hi"}}, "no phone number, date or other personal detail"),
+        ({"json": {"sender": "jo_1961-03-14", "message": "hi"}}, "no phone number, date or other personal detail"),
     ],
-    ids=["empty", "array", "broken", "number", "no-message", "no-sender", "path", "huge-sender", "control", "meta"],
+    ids=[
+        *("empty", "array", "broken", "number", "no-message", "no-sender", "path", "huge-sender", "control", "meta"),
+        *("phone-sender", "date-sender"),
+    ],
 )
 def test_a_malformed_request_gets_a_4xx_saying_what_is_expected(assistant_url, kwargs, explains):
     response = post(assistant_url, **kwargs)
@@ -241,3 +252,61 @@ def test_an_emergency_in_a_message_over_the_limit_gets_999_before_the_request_to
     assert len(long) > MAX_MESSAGE_CHARS
     texts = [r["text"] for r in say(assistant_url, long).json()]
     assert "999" in texts[0] and "under 2,000 characters" in texts[-1]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({"Content-Type": "text/plain"}, 415), ({}, 415), ({"Content-Type": "application/x-www-form-urlencoded"}, 415)],
+    ids=["text-plain", "none", "form"],
+)
+def test_only_json_is_accepted_so_no_cross_site_form_can_post(assistant_url, headers, status):
+    body = b'{"sender": "s1", "message": "how long does an echo take?"}'
+    response = requests.post(f"{assistant_url}/webhooks/rest/webhook", data=body, headers=headers, timeout=30)
+    assert response.status_code == status and "application/json" in response.json()["error"]
+
+
+def test_streamed_replies_are_refused_with_a_4xx_and_nothing_is_processed(assistant_url):
+    sender = uuid.uuid4().hex
+    started = time.monotonic()
+    response = requests.post(
+        f"{assistant_url}/webhooks/rest/webhook?stream=true",
+        json={"sender": sender, "message": "delete my conversation"},
+        timeout=30,
+    )
+    assert response.status_code == 400 and "stream" in response.json()["error"]
+    assert time.monotonic() - started < 5
+
+
+def test_the_address_sender_must_be_the_body_sender(assistant_url):
+    sender = uuid.uuid4().hex
+    split = requests.post(
+        f"{assistant_url}/webhooks/rest/webhook",
+        params={"sender": "someone-else"},
+        json={"sender": sender, "message": "hello"},
+        timeout=30,
+    )
+    assert split.status_code == 400 and "?sender=" in split.json()["error"]
+    same = requests.post(
+        f"{assistant_url}/webhooks/rest/webhook",
+        params={"sender": sender},
+        json={"sender": sender, "message": "how long does an echo take?"},
+        timeout=30,
+    )
+    assert same.status_code == 200 and "half an hour" in same.text
+
+
+def test_where_several_servers_share_conversations_the_address_must_carry_the_sender():
+    body = {"sender": "web-1", "message": "hi"}
+    assert check_request(body, frozenset(), None, address_required=True).error[0] == 400
+    assert check_request(body, frozenset(), "web-1", address_required=True).error is None
+    assert check_request(body, frozenset(), None).error is None
+    assert check_envelope("application/json; charset=utf-8", {"stream": ["false"]}) is None
+
+
+def test_stream_false_is_an_ordinary_request(assistant_url):
+    response = requests.post(
+        f"{assistant_url}/webhooks/rest/webhook?stream=false",
+        json={"sender": uuid.uuid4().hex, "message": "how long does an echo take?"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and "half an hour" in response.text

@@ -61,3 +61,28 @@ def test_ordinary_text_is_left_alone(text):
 
 def test_none_is_treated_as_empty():
     assert redact(None).text == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("born 1961-03-14", "date_of_birth"),
+        ("ring 943.476.5919", "nhs_number"),
+        ("mobile 07700.900.123", "phone"),
+        ("I live at SW1A-1AA", "postcode"),
+        ("jo dot bloggs at example dot com", "email"),
+        ("jo [at] example [dot] co [dot] uk", "email"),
+        ("my nhs number is nine four three four seven six five nine one nine", "nhs_number"),
+        ("call me on oh seven seven zero zero nine zero zero one two three", "phone"),
+    ],
+)
+def test_personal_details_in_other_spellings_are_redacted(text, kind):
+    assert kind in redact(text).kinds, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I had it at one o'clock and at nine", "the scan is at 2, results in 1 or 2 weeks", "we met at the hospital"],
+)
+def test_ordinary_numbers_and_words_are_kept(text):
+    assert redact(text).text == text

@@ -64,3 +64,8 @@ def test_an_unreachable_database_server_is_named_without_its_password():
     )
     assert "s3cret" not in message and "does not start" in message
     assert describe(sa.engine.make_url("sqlite:////var/x/c.db")) == "the SQLite file /var/x/c.db"
+
+
+def test_a_new_database_folder_is_the_service_user_s_only(tmp_path):
+    assert sqlite_problem(tmp_path / "var" / "c.db", create=True) is None
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700

@@ -22,18 +22,34 @@ _MONTHS = (
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 
-# Order matters: e-mail before anything with digits; NHS numbers (3-3-4 digits) before phones.
+_SPOKEN_DIGIT = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
+_SPOKEN_SEPARATOR = r"[\s,.-]+"
+# A domain part and the word "dot" or a dot, for e-mail addresses spelled out.
+_DOT = r"(?:\s*(?:\.|\(dot\)|\[dot\]|\bdot\b)\s*)"
+_AT = r"(?:\s*(?:@|\(at\)|\[at\]|\bat\b)\s*)"
+
+# Order matters: e-mail before anything with digits; numbers spoken as words, 11 (a phone) before
+# 10 (an NHS number); NHS numbers (3-3-4 digits) before phones.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("nhs_number", re.compile(r"(?<![\d+])\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")),
+    (
+        "email",  # "jo dot bloggs at example dot com", "jo [at] example [dot] co [dot] uk"
+        re.compile(
+            rf"\b[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}(?:com|org|net|nhs|co|uk|ac|gov|edu|[a-z]{{2}})\b)+", re.I
+        ),
+    ),
+    ("phone", re.compile(rf"\b{_SPOKEN_DIGIT}(?:{_SPOKEN_SEPARATOR}{_SPOKEN_DIGIT}){{10}}\b", re.I)),
+    ("nhs_number", re.compile(rf"\b{_SPOKEN_DIGIT}(?:{_SPOKEN_SEPARATOR}{_SPOKEN_DIGIT}){{9}}\b", re.I)),
+    ("nhs_number", re.compile(r"(?<![\d+])\d{3}[ .-]?\d{3}[ .-]?\d{4}(?!\d)")),
     (
         "phone",
-        re.compile(r"(?<![\w+])(?:\+44[\s-]?\(?0?\)?[\s-]?|\(?0)(?:\d[\s\-()]{0,2}){8,9}\d(?!\d)"),
+        re.compile(r"(?<![\w+])(?:\+44[\s.-]?\(?0?\)?[\s.-]?|\(?0)(?:\d[\s\-().]{0,2}){8,9}\d(?!\d)"),
     ),
     (
         "date_of_birth",
         re.compile(
             r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b"
+            r"|\b(?:19|20)\d{2}[/.-]\d{1,2}[/.-]\d{1,2}\b"
             rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+\d{{4}}\b"
             rf"|\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b",
             re.IGNORECASE,
@@ -41,7 +57,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "postcode",
-        re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE),
+        re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)[\s-]*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE),
     ),
 ]
 

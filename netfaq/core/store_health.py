@@ -43,7 +43,9 @@ def sqlite_problem(path: Path, create: bool = False) -> str | None:
         if folder.exists() and not folder.is_dir():
             return f"{folder} is a file, not a folder"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.exists():
+                folder.mkdir(parents=True)
+                folder.chmod(0o700)  # the service user's only, like var/
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError as error:
             return f"its folder {folder} can't be created ({error.strerror or error})"

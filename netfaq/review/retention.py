@@ -23,6 +23,7 @@ def erase_conversation(engine: sa.engine.Engine, sender_id: str) -> int:
     """Erase one conversation on request (the patient's or staff's): its events, notes and labels.
     Returns how many events were deleted."""
     with engine.begin() as connection:
+        _overwrite_deleted(connection)
         inspector = sa.inspect(connection)
         if not inspector.has_table("events"):
             return 0
@@ -32,6 +33,13 @@ def erase_conversation(engine: sa.engine.Engine, sender_id: str) -> int:
         for table in (t for t in (notes_table, labels_table) if inspector.has_table(t.name)):
             connection.execute(sa.delete(table).where(table.c.conversation_id == sender_id))
     return deleted
+
+
+def _overwrite_deleted(connection: sa.engine.Connection) -> None:
+    """SQLite leaves deleted rows readable in the file's free pages until they are reused: with
+    secure_delete it writes zeros over them, so an erased conversation can't be read back."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA secure_delete=ON")
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ def delete_older_than(engine: sa.engine.Engine, days: float, now: float | None =
         raise ValueError("days must be zero or more")
     cutoff = (now if now is not None else time.time()) - days * 86400
     with engine.begin() as connection:
+        _overwrite_deleted(connection)
         if not sa.inspect(connection).has_table("events"):
             return RetentionResult(0, 0)
         old = (

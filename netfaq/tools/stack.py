@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netfaq.core.paths import BUILD_DIR, PROJECT_ROOT
+from netfaq.core.patient_request import ADDRESS_SENDER_REQUIRED
 from netfaq.tools.processes import (
     Process,
     free_port,
@@ -84,6 +85,7 @@ def stack_env(ports: Ports, cluster: PostgresCluster) -> dict[str, str]:
         "NETFAQ_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}/webhook",
         "NETFAQ_REDIS_HOST": "127.0.0.1",
         "NETFAQ_REDIS_PORT": str(ports.redis),
+        ADDRESS_SENDER_REQUIRED: "1",
     }
 
 
