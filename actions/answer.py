@@ -14,16 +14,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge_store import answerer
-from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, OUT_OF_SCOPE, Answer, Turn
+from actions.knowledge_store import answerer, warm_up
+from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, OUT_OF_SCOPE, REDIRECT, Answer, Turn
 from netfaq.core.dialogue import ANSWER_ACTION
 from netfaq.core.knowledge import KnowledgeBase
+from netfaq.core.redirects import default_redirects
 from netfaq.core.replies import (
     ASK_REPHRASE,
     ASK_WHICH_TEST,
     OFFER_BUTTONS,
     decline_diagnosis_text,
     offer_helpline_text,
+    redirect_text,
     section_text,
     which_test_buttons,
 )
@@ -32,6 +34,7 @@ from netfaq.core.safety import default_rules
 
 OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
 PROCEDURE_ENTITY = "procedure"
+LAST_FACTS_SLOT = "last_facts"  # the keys of the facts the last answer gave: "say that again", "simpler"
 REMINDER_TURNS = 3  # messages after a self-harm disclosure that also get its reminder
 
 
@@ -86,17 +89,23 @@ def past_turns(tracker: Tracker, kb: KnowledgeBase) -> List[Turn]:
     return past
 
 
-def safety_reminder(tracker: Tracker) -> str | None:
-    """The reminder of an emergency kind disclosed in one of the last few messages (self-harm)."""
-    rules = default_rules()
+def recent_emergency(tracker: Tracker) -> Dict[str, Any] | None:
+    """The emergency advice given for one of the last few messages before this one, if any."""
     user_messages = [e for e in tracker.events if e.get("event") == "user"]
     for event in reversed(user_messages[:-1][-REMINDER_TURNS:]):
         override = (event.get("parse_data") or {}).get("safety_override")
-        if override is None:
-            continue
-        for category in [override.get("category") or "", *(override.get("also") or [])]:
-            if category in rules.reminders:
-                return rules.reminders[category]
+        if override is not None:
+            return override
+    return None
+
+
+def safety_reminder(tracker: Tracker) -> str | None:
+    """The reminder of an emergency kind disclosed in one of the last few messages (self-harm)."""
+    rules = default_rules()
+    override = recent_emergency(tracker)
+    for category in [override.get("category") or "", *(override.get("also") or [])] if override else []:
+        if category in rules.reminders:
+            return rules.reminders[category]
     return None
 
 
@@ -107,11 +116,18 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         current = answerer()
         kb = current.kb
+        putting_off = (tracker.latest_message.get("intent") or {}).get("name") == DEFER_HELP_INTENT
+        given = recent_emergency(tracker) if putting_off else None
+        if given is not None:
+            # "can it wait till Monday?" a few messages after 999 advice: the advice again, kindly.
+            rules = default_rules()
+            dispatcher.utter_message(text=rules.advice_again(given.get("category"), tuple(given.get("also") or ())))
+            return []
         turn = latest_turn(tracker, kb)
         if turn.intent in CONVERSATION_RESPONSES:
             dispatcher.utter_message(response=CONVERSATION_RESPONSES[turn.intent])
             return []
-        answer = current.answer(turn, past_turns(tracker, kb))
+        answer = current.answer(turn, past_turns(tracker, kb), tracker.get_slot(LAST_FACTS_SLOT) or ())
         if answer.kind == ANSWERED:
             events = self._answered(dispatcher, kb, answer)
             reminder = safety_reminder(tracker)
@@ -127,6 +143,9 @@ class ActionAnswerQuestion(Action):
         if answer.kind == OUT_OF_SCOPE:
             dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
             return []
+        if answer.kind == REDIRECT:
+            dispatcher.utter_message(text=redirect_text(default_redirects(), answer.redirect, kb.helpline))
+            return [SlotSet("fallback_count", 0.0)]
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count < OFFER_HELPLINE_AFTER:
             dispatcher.utter_message(text=ASK_REPHRASE)
@@ -137,10 +156,14 @@ class ActionAnswerQuestion(Action):
     @staticmethod
     def _answered(dispatcher: CollectingDispatcher, kb: KnowledgeBase, answer: Answer) -> List[EventType]:
         for section in answer.sections:
-            dispatcher.utter_message(text=section_text(kb, section, date.today()))
+            dispatcher.utter_message(text=section_text(kb, section, date.today(), short=answer.short))
         return [
             *(SlotSet("procedure", procedure) for procedure in answer.procedures),
             SlotSet("topic", answer.topic),
+            SlotSet(LAST_FACTS_SLOT, [unit.key for section in answer.sections for unit in section.units]),
             SlotSet("fallback_count", 0.0),
             SlotSet("helpline_offered", False),
         ]
+
+
+warm_up()  # rasa-sdk imports this module before it serves: ready means warm

@@ -46,3 +46,11 @@ def answerer() -> Answerer:
             settings = settings_from(os.environ.get(MATCH_SETTINGS_VARIABLE, ""))
             _answerer = Answerer.build(kb, default_encoder(), default_patient_words(), settings, known)
         return _answerer
+
+
+def warm_up() -> None:
+    """Build the answerer and answer one question, so the action server is warm when it first
+    reports healthy: the first patient after a (re)start does not wait for the encoder and index."""
+    from netfaq.core.answering import Turn
+
+    answerer().answer(Turn("how long does an ultrasound take?", "ask_duration", 1.0))

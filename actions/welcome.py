@@ -22,6 +22,6 @@ class ActionWelcome(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         notice = privacy_notice(PRIVACY_FILE, retention_days())
-        text = welcome_text(knowledge().helpline, default_rules().services, notice)
+        text = welcome_text(knowledge(), default_rules().services, notice)
         dispatcher.utter_message(text=text, buttons=WELCOME_BUTTONS)
         return []

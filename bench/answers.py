@@ -10,6 +10,7 @@ Sets (never trained on; tests/test_answers.py checks none of their messages is i
   tests/answers/blind_*.yml   our blind set, written from the source documents only (floor test)
   bench/data/dev*_*.yml       two development sets written the same way, for looking at failures
   bench/data/fresh_*.yml      a third set written the same way late on, measured but never looked into
+  tests/blind/conversations*.yml, out_of_scope.yml  written blind before the conversation work
   ../shared/eval              an independent set with its own runner, run when the folder is present
 """
 
@@ -27,6 +28,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +39,21 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `netfaq` impo
 
 from netfaq.core.paths import PROJECT_ROOT  # noqa: E402
 
-SETS = {
-    name: (folder / f"{name}_questions.yml", folder / f"{name}_conversations.yml")
-    for name, folder in (
-        ("blind", PROJECT_ROOT / "tests" / "answers"),
-        ("dev", PROJECT_ROOT / "bench" / "data"),
-        ("dev2", PROJECT_ROOT / "bench" / "data"),
-        ("fresh", PROJECT_ROOT / "bench" / "data"),
-    )
+BLIND = PROJECT_ROOT / "tests" / "blind"
+# Each set: its single questions and its conversations (either may be None).
+SETS: dict[str, tuple[Path | None, Path | None]] = {
+    **{
+        name: (folder / f"{name}_questions.yml", folder / f"{name}_conversations.yml")
+        for name, folder in (
+            ("blind", PROJECT_ROOT / "tests" / "answers"),
+            ("dev", PROJECT_ROOT / "bench" / "data"),
+            ("dev2", PROJECT_ROOT / "bench" / "data"),
+            ("fresh", PROJECT_ROOT / "bench" / "data"),
+        )
+    },
+    # Written blind before the conversation work (issue 23), frozen: read in aggregate only.
+    "conversations_a": (None, BLIND / "conversations.yml"),
+    "conversations_b": (BLIND / "out_of_scope.yml", BLIND / "conversations_b.yml"),
 }
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 EMERGENCY_KINDS = ("emergency",)
@@ -117,6 +126,7 @@ class SetResult:
     lookalikes: int = 0
     failures: list[Failure] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    replies: list[tuple[str, str]] = field(default_factory=list)  # (where, what the patient saw)
 
     def summary(self) -> dict[str, Any]:
         def score(s: Score) -> dict[str, Any]:
@@ -133,7 +143,30 @@ class SetResult:
             "by_kind": {k: score(v) for k, v in sorted(self.by_kind.items())},
             "by_procedure": {k: score(v) for k, v in sorted(self.by_procedure.items())},
             "failures": [asdict(f) for f in self.failures],
+            "reading_ease": reading_summary(self.replies),
         }
+
+
+def reading_summary(replies: Iterable[tuple[str, str]], worst: int = 10) -> dict[str, Any]:
+    """Flesch reading ease of the replies (netfaq/core/reading_ease.py): the median and the hardest."""
+    from netfaq.core.reading_ease import score_all, summary
+
+    return summary(score_all(replies), worst)
+
+
+def knowledge_reading(today: date | None = None, worst: int = 10) -> dict[str, Any]:
+    """Flesch reading ease of every answer the knowledge base can give (no servers needed): the
+    median and the hardest, as tests/test_reading_ease.py measures them."""
+    from netfaq.core.knowledge import load_knowledge
+    from netfaq.core.paths import PRIVACY_FILE
+    from netfaq.core.reading_ease import possible_answers, score_all, summary
+    from netfaq.core.replies import privacy_notice
+    from netfaq.core.safety import default_rules
+    from netfaq.review.retention import retention_days
+
+    notice = privacy_notice(PRIVACY_FILE, retention_days())
+    found = possible_answers(load_knowledge(), today or date.today(), default_rules().services, notice)
+    return summary(score_all(found), worst)
 
 
 def _check(raw: dict[str, Any]) -> Check:
@@ -188,6 +221,7 @@ def evaluate(name: str, send: Send, questions: list[Question], conversations: li
         started = time.perf_counter()
         reply = flatten(send(f"answers-{run}-{question.id}", question.text))
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        result.replies.append((f"{question.id} ({question.kind})", reply))
         missing, forbidden = question.check.failures(reply)
         ok = not missing and not forbidden
         result.questions.add(ok)
@@ -209,6 +243,7 @@ def evaluate(name: str, send: Send, questions: list[Question], conversations: li
             started = time.perf_counter()
             reply = flatten(send(sender, text))
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            result.replies.append((f"{conversation.name} turn {number}", reply))
             missing, forbidden = check.failures(reply)
             ok = not missing and not forbidden
             result.turns.add(ok)
@@ -221,7 +256,9 @@ def evaluate(name: str, send: Send, questions: list[Question], conversations: li
 
 def run_set(name: str, send: Send) -> SetResult:
     questions_file, conversations_file = SETS[name]
-    return evaluate(name, send, load_questions(questions_file), load_conversations(conversations_file))
+    questions = load_questions(questions_file) if questions_file else []
+    conversations = load_conversations(conversations_file) if conversations_file else []
+    return evaluate(name, send, questions, conversations)
 
 
 def run_shared_eval(url: str, out: Path | None = None) -> dict[str, Any] | None:
@@ -251,8 +288,20 @@ def describe(result: SetResult) -> str:
         f"{s['lookalikes_sent_to_999']}/{s['lookalikes']}",
         "  by kind: " + ", ".join(f"{k} {v['right']}/{v['total']}" for k, v in s["by_kind"].items()),
         "  by procedure: " + ", ".join(f"{k} {v['right']}/{v['total']}" for k, v in s["by_procedure"].items()),
+        *describe_reading(s["reading_ease"], "replies"),
     ]
     return "\n".join(lines)
+
+
+def describe_reading(reading: dict[str, Any], what: str) -> list[str]:
+    """The median reading ease and the hardest answers, one line each."""
+    if not reading["answers"]:
+        return [f"  reading ease: no {what}"]
+    lines = [f"  reading ease (Flesch) of {reading['answers']} {what}: median {reading['median']:.1f}; hardest:"]
+    for item in reading["worst"]:
+        text = " / ".join(item["text"].splitlines())
+        lines.append(f"    {item['score']:6.1f}  {item['name']}: {text[:110]}")
+    return lines
 
 
 def describe_shared(summary: dict[str, Any]) -> str:
@@ -273,16 +322,18 @@ MATCHING_OPTIONS = {
 }
 
 
-def compare_matching(names: list[str]) -> list[dict[str, Any]]:
+def compare_matching(
+    names: list[str], options: dict[str, str] = MATCHING_OPTIONS, shared: bool = True
+) -> list[dict[str, Any]]:
     """Each way of matching, on every set and the shared eval, with its own servers."""
     from bench.serving import our_servers
 
     rows = []
-    for option, spec in MATCHING_OPTIONS.items():
+    for option, spec in options.items():
         with our_servers(action_env={"NETFAQ_MATCH_SETTINGS": spec}) as url:
             sets = [run_set(name, rest_sender(url)).summary() for name in names]
-            shared = run_shared_eval(url)
-        rows.append({"option": option, "settings": spec, "sets": sets, "shared_eval": shared})
+            shared_eval = run_shared_eval(url) if shared else None
+        rows.append({"option": option, "settings": spec, "sets": sets, "shared_eval": shared_eval})
     return rows
 
 
@@ -308,6 +359,7 @@ EPILOG = """examples:
   .venv/bin/python -m bench.answers --url http://127.0.0.1:5005 --sets dev --failures
   .venv/bin/python -m bench.answers --sets blind --json reports/answers.json   # starts its own servers
   .venv/bin/python -m bench.answers --compare     # embeddings vs word overlap vs both, each on its own servers
+  .venv/bin/python -m bench.answers --compare --try "" "redirect_lead=0.05"   # any match settings side by side
 """
 
 
@@ -324,9 +376,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", action="store_true", help="print every failure")
     parser.add_argument("--json", type=Path, help="write the figures and failures here")
     parser.add_argument("--compare", action="store_true", help="compare the ways of matching (starts servers for each)")
+    parser.add_argument(
+        "--try", dest="tries", nargs="+", metavar="SETTINGS", help="with --compare: these match settings instead"
+    )
     args = parser.parse_args(argv)
     if args.compare:
-        rows = compare_matching(args.sets)
+        rows = compare_matching(
+            args.sets,
+            {spec or "as configured": spec for spec in args.tries} if args.tries else MATCHING_OPTIONS,
+            shared=not args.no_shared,
+        )
         print(describe_comparison(rows))
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)

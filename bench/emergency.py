@@ -27,7 +27,7 @@ from netfaq.core.embedding import default_encoder  # noqa: E402
 from netfaq.core.paths import PROJECT_ROOT  # noqa: E402
 from netfaq.core.safety import CRISIS, EMERGENCY, LEVELS, NOTHING_URGENT, URGENT, default_rules, triage  # noqa: E402
 from netfaq.nlu.emergency_model import EmergencyModel, Finding, Settings, load_bank, segments  # noqa: E402
-from rasa_extensions.emergency_guard import THRESHOLD_SETTINGS  # noqa: E402
+from rasa_extensions.emergency_guard import THRESHOLD_SETTINGS, overrule_bars  # noqa: E402
 
 EPILOG = """examples:
   .venv/bin/python -m bench.emergency                      # 5 folds, sweep, cost (about 3 minutes)
@@ -112,26 +112,27 @@ def cross_validate(folds: int, settings: Settings) -> list[Scored]:
     return scored
 
 
-def overruled(peaks: dict[str, float], overrule_below: float) -> list[str]:
-    return [level for level, peak in peaks.items() if peak < overrule_below]
+def overruled(peaks: dict[str, float], bars: dict[str, float]) -> list[str]:
+    """As the guard: the levels whose most worrying part is below that level's bar."""
+    return [level for level, peak in peaks.items() if peak < bars[level]]
 
 
-def judged_level(item: Scored, thresholds: dict[str, float], with_patterns: bool, overrule_below: float) -> str:
+def judged_level(item: Scored, thresholds: dict[str, float], with_patterns: bool, bars: dict[str, float]) -> str:
     rules = default_rules()
     kept = [f for f in item.findings if f.probability >= thresholds[f.level]]
     if with_patterns:
-        categories = triage(item.text, kept, overruled(item.peaks, overrule_below), rules)
+        categories = triage(item.text, kept, overruled(item.peaks, bars), rules)
     else:
         categories = tuple(f.category for f in kept)
     return rules.level(categories[0]) if categories else NOTHING_URGENT
 
 
 def figures(
-    scored: list[Scored], thresholds: dict[str, float], overrule_below: float, with_patterns: bool = True
+    scored: list[Scored], thresholds: dict[str, float], bars: dict[str, float], with_patterns: bool = True
 ) -> dict[str, float]:
     got = defaultdict(Counter)
     for item in scored:
-        got[item.expected][judged_level(item, thresholds, with_patterns, overrule_below)] += 1
+        got[item.expected][judged_level(item, thresholds, with_patterns, bars)] += 1
 
     def share(expected: str, *levels: str) -> float:
         total = sum(got[expected].values())
@@ -147,11 +148,11 @@ def figures(
     }
 
 
-def misses_by_kind(scored: list[Scored], thresholds: dict[str, float], overrule_below: float) -> dict[str, str]:
+def misses_by_kind(scored: list[Scored], thresholds: dict[str, float], bars: dict[str, float]) -> dict[str, str]:
     totals, wrong = Counter(), Counter()
     for item in scored:
         totals[item.kind] += 1
-        level = judged_level(item, thresholds, True, overrule_below)
+        level = judged_level(item, thresholds, True, bars)
         if item.expected == NOTHING_URGENT:
             wrong[item.kind] += level == EMERGENCY
         elif item.expected == CRISIS:
@@ -163,14 +164,14 @@ def misses_by_kind(scored: list[Scored], thresholds: dict[str, float], overrule_
 
 def cost_per_message(model: EmergencyModel, encoder, repeats: int = 30) -> dict[str, float]:
     """Median milliseconds to judge a message as the guard does (patterns and model), fresh encoder."""
-    thresholds, overrule_below = configured_thresholds()
+    thresholds, bars = configured_thresholds()
     costs = {}
     for name, text in COST_MESSAGES.items():
         times = []
         for _ in range(repeats):
             started = time.perf_counter()
             assessment = model.assess(text, thresholds, encoder)
-            triage(text, assessment.findings, overruled(dict(assessment.peaks), overrule_below))
+            triage(text, assessment.findings, overruled(dict(assessment.peaks), bars))
             times.append((time.perf_counter() - started) * 1000)
         costs[f"{name}, {len(segments(text))} parts"] = round(float(np.median(times)), 1)
     return costs
@@ -186,20 +187,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    configured, overrule_below = configured_thresholds()
+    configured, bars = configured_thresholds()
     started = time.perf_counter()
     scored = cross_validate(args.folds, Settings())
     print(f"cross-validated in {time.perf_counter() - started:.0f} s over {len(scored)} messages\n")
-    report: dict[str, object] = {"thresholds": configured, "overrule below": overrule_below, "messages": len(scored)}
-    report["model and patterns"] = figures(scored, configured, overrule_below)
-    report["model alone"] = figures(scored, configured, overrule_below, with_patterns=False)
-    report["patterns alone"] = figures(scored, {level: 2.0 for level in LEVELS}, 0.0)
+    report: dict[str, object] = {"thresholds": configured, "overrule below": bars, "messages": len(scored)}
+    report["model and patterns"] = figures(scored, configured, bars)
+    report["model alone"] = figures(scored, configured, bars, with_patterns=False)
+    report["patterns alone"] = figures(scored, {level: 2.0 for level in LEVELS}, {level: 0.0 for level in LEVELS})
     for level in LEVELS:
         report[f"sweep of the {level} threshold"] = {
-            str(t): figures(scored, configured | {level: t}, overrule_below) for t in SWEEP
+            str(t): figures(scored, configured | {level: t}, bars) for t in SWEEP
         }
-    report["sweep of overrule below"] = {str(c): figures(scored, configured, c) for c in OVERRULE_SWEEP}
-    report["misses by kind"] = misses_by_kind(scored, configured, overrule_below)
+    report["sweep of overrule below"] = {
+        str(c): figures(scored, configured, bars | {EMERGENCY: c, URGENT: c}) for c in OVERRULE_SWEEP
+    }
+    report["misses by kind"] = misses_by_kind(scored, configured, bars)
     rules = default_rules()
     bank = load_bank(PROJECT_ROOT / "data" / "safety" / "bank", rules.levels)
     encoder = default_encoder()
@@ -212,12 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def configured_thresholds() -> tuple[dict[str, float], float]:
-    """The guard's thresholds per level and the level below which it overrules the wording."""
+def configured_thresholds() -> tuple[dict[str, float], dict[str, float]]:
+    """The guard's thresholds per level, and per level the bar below which it overrules the wording."""
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     guard = next(c for c in config["pipeline"] if c["name"].endswith("EmergencyGuard"))
     thresholds = {level: guard[name] for level, name in THRESHOLD_SETTINGS.items()}
-    return thresholds, guard["overrule_below"]
+    return thresholds, overrule_bars(guard)
 
 
 if __name__ == "__main__":

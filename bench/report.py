@@ -256,6 +256,33 @@ def answers_section(results: Results) -> list[str]:
     return lines
 
 
+def reading_section(results: Results) -> list[str]:
+    """Flesch reading ease (netfaq/core/reading_ease.py): the median and the ten hardest answers, for
+    every answer the knowledge base can give and for the replies to each answer set."""
+    measured = [("every answer the knowledge base can give", results.reading)] if results.reading else []
+    for s in (results.answers or {}).get("sets", []):
+        if s.get("reading_ease"):
+            measured.append((f"replies to the {s['set']} set", s["reading_ease"]))
+    if not measured:
+        return []
+    lines = [
+        "## Reading ease",
+        "",
+        "Flesch reading ease (higher is easier: 60 to 70 is plain English, 80 and above easy; NHS patient "
+        "information aims at a reading age of 9 to 11). Syllables are counted by a heuristic "
+        "(netfaq/core/reading_ease.py); tests/test_reading_ease.py holds the knowledge base's median to a floor.",
+        "",
+        *_table(("answers", "how many", "median"), [(name, r["answers"], _n(r["median"])) for name, r in measured]),
+    ]
+    for name, r in measured:
+        lines += [f"Hardest {len(r['worst'])}, {name}:", ""]
+        lines += _table(
+            ("reading ease", "answer", "text"),
+            [(_n(w["score"]), w["name"], " / ".join(w["text"].splitlines())[:160]) for w in r["worst"]],
+        )
+    return lines
+
+
 def serving_section(results: Results) -> list[str]:
     ours, stock = results.ours, results.stock
     startup = [
@@ -355,6 +382,7 @@ def markdown(results: Results, targets: Sequence[Target], charts: dict[str, Path
         *targets_section(targets),
         *understanding_section(results.understanding),
         *answers_section(results),
+        *reading_section(results),
         *serving_section(results),
         "## Charts",
         "",

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> Results:
     logs = args.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     u = understanding.run(model, args.folds, say)
+    reading = measure_reading()
     answer_level = None if args.skip_answers else measure_answers(model, logs)
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as tmp:
         work = Path(tmp)
@@ -161,7 +162,16 @@ def run(args: argparse.Namespace) -> Results:
     }
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     training = Training(ours_s, ours_mb, stock_s)
-    return Results(generated, machine(), settings, u, training, ours, stock, answer_level, new_wording)
+    return Results(generated, machine(), settings, u, training, ours, stock, answer_level, new_wording, reading)
+
+
+def measure_reading() -> dict[str, Any]:
+    """Reading ease of every answer the knowledge base can give (bench/answers.py)."""
+    reading = answers.knowledge_reading()
+    say("reading ease: every answer the knowledge base can give")
+    for line in answers.describe_reading(reading, "answers"):
+        say(line)
+    return reading
 
 
 def measure_answers(model: Path, logs: Path) -> dict[str, Any]:

@@ -38,6 +38,8 @@ from netfaq.core.plain_text import plain
 from netfaq.core.safety import (
     CRISIS,
     EMERGENCY,
+    LEVELS,
+    TIMELESS_LEVELS,
     URGENT,
     asks_about_something,
     asks_for_diagnosis,
@@ -76,6 +78,12 @@ def _drop_forged_advice(message: Message) -> None:
     kept = [e for e in entities if e.get("entity") not in ADVICE_ENTITIES or e.get("extractor") == EXTRACTOR]
     if len(kept) != len(entities):
         message.set(ENTITIES, kept, add_to_output=True)
+
+
+def overrule_bars(config: Dict[str, Any]) -> Dict[str, float]:
+    """For each level, the model's peak below which it overrules the wording's signs of that level:
+    never for thoughts of suicide (measured: overruling them at 0.15 lost 1.5 % of them)."""
+    return {level: 0.0 if level in TIMELESS_LEVELS else float(config["overrule_below"]) for level in LEVELS}
 
 
 def bank_folder(config: Dict[str, Any]) -> Path:
@@ -126,6 +134,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         self._resource = resource
         self._model: EmergencyModel | None = model
         self._thresholds = {level: float(config[name]) for level, name in THRESHOLD_SETTINGS.items()}
+        self._overrule_below = overrule_bars(config)
         self._words = default_encoder().words()
 
     @classmethod
@@ -179,7 +188,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         text = plain(message.get(TEXT) or "", self._words)  # "ch3st pa1n", "c h e s t" as "chest"
         previous = (message.get(INTENT) or {}).get("name")
         assessment = self._model.assess(text, self._thresholds, default_encoder())
-        overruled = [level for level, peak in assessment.peaks.items() if peak < self._config["overrule_below"]]
+        overruled = [level for level, peak in assessment.peaks.items() if peak < self._overrule_below[level]]
         categories = triage(text, assessment.findings, overruled, rules)
         category, also = (categories[0], categories[1:]) if categories else (None, ())
         doubtful = not_happening_now(text, rules) or asks_about_something(text, rules)

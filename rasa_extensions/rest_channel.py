@@ -136,6 +136,7 @@ class AlwaysAnsweringRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         app_holder: dict[str, Any] = {}
+        latest_turn: dict[str, asyncio.Future] = {}  # sender -> its turn received last, while unfinished
 
         async def complete_turn(message: UserMessage) -> None:
             """The turn, then what the patient must be told about the store or a missing answer.
@@ -151,7 +152,10 @@ class AlwaysAnsweringRestInput(RestInput):
             # The turn waits for its conversation's lock and for the action server; an emergency
             # can't wait for either. The turn carries on after an early answer: what it says then
             # is not sent.
-            turn = asyncio.ensure_future(complete_turn(message))
+            sender = message.sender_id
+            earlier = latest_turn.get(sender)
+            turn = latest_turn[sender] = asyncio.ensure_future(complete_turn(message))
+            turn.add_done_callback(lambda done: latest_turn.pop(sender) if latest_turn.get(sender) is done else None)
             if await _finished(turn, EMERGENCY_WITHIN_S):
                 return
             advice = await _emergency_advice_now(app_holder.get("app"), message.text or "")
@@ -159,6 +163,10 @@ class AlwaysAnsweringRestInput(RestInput):
                 _say_first(message, advice)
                 logger.warning(f"Answered sender {message.sender_id[:12]}'s emergency before the turn finished")
                 return
+            if earlier is not None:
+                # Messages of one conversation are answered in turn: the time allowed for this one
+                # starts when the one before it is done (itself limited), not while it waits for it.
+                await _finished(earlier, ANSWER_WITHIN_S)
             if not await _finished(turn, ANSWER_WITHIN_S - EMERGENCY_WITHIN_S):
                 logger.error(f"No answer for sender {message.sender_id[:12]} in {ANSWER_WITHIN_S} s: apologised")
                 _say_first(message, _no_answer())

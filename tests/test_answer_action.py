@@ -22,9 +22,11 @@ async def test_a_question_about_a_named_test_gets_cited_facts():
     events, messages = await run(tracker)
     assert len(messages) == 1 and "stop eating for 6 hours" in messages[0]["text"]
     assert "Source: Cancer Research UK" in messages[0]["text"]
+    given = [f"abdominal_ultrasound/preparation/{n}" for n in range(1, 5)]
     assert events == [
         SlotSet("procedure", "abdominal_ultrasound"),
         SlotSet("topic", "preparation"),
+        SlotSet("last_facts", given),  # for "say that again" and "simpler please"
         SlotSet("fallback_count", 0.0),
         SlotSet("helpline_offered", False),
     ]
@@ -153,3 +155,20 @@ async def test_after_an_emergency_only_the_classifier_recognised_answers_remind_
     }
     events, messages = await run(make_tracker("ask_duration", text="how long is an echo?", events=[chest_pain]))
     assert len(messages) == 1  # no reminder after advice for a kind of emergency that has none
+
+
+async def test_weighing_up_waiting_a_few_messages_after_999_advice_gets_the_advice_again():
+    chest_pain = {
+        "event": "user",
+        "text": "my chest is really tight and heavy",
+        "parse_data": {"intent": {"name": "emergency"}, "safety_override": {"category": "chest_pain", "also": []}},
+    }
+    between = user_event("how long does an echo take?", "ask_duration", "echocardiogram")
+    tracker = make_tracker(
+        "defer_help",
+        text="can it wait until my appointment on Monday?",
+        events=[chest_pain, *between],
+        intent_ranking=[{"name": "defer_help", "confidence": 1.0}, {"name": "ask_duration", "confidence": 0.4}],
+    )
+    events, messages = await run(tracker)
+    assert [m["text"] for m in messages] == [default_rules().advice_again("chest_pain")] and events == []

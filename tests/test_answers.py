@@ -10,29 +10,60 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from bench.answers import SETS, load_conversations, load_questions, messages_in, rest_sender, run_set
+from netfaq.core.paths import PROJECT_ROOT as ROOT
 from tests.test_nlu_data import training_examples
 
+SHARED_REDFLAGS = ROOT.parent / "shared" / "eval" / "redflags.yml"
+
 FLOOR = {"questions": 0.93, "conversations": 0.85}
+
+
+GENERIC_WORDS = 3  # "thanks", "is it safe": everyone writes these; longer messages must not be trained on
 
 
 def _normalised(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
+def _leaked(texts: list[str], training: set[str]) -> list[str]:
+    return [text for text in texts if len(text.split()) > GENERIC_WORDS and _normalised(text) in training]
+
+
+def bank_examples() -> set[str]:
+    """The emergency model's training bank, in the same normalised form."""
+    from netfaq.core.safety import default_rules
+    from netfaq.nlu.emergency_model import load_bank
+
+    bank = load_bank(ROOT / "data" / "safety" / "bank", default_rules().levels)
+    return {_normalised(example) for file in bank for example in file.examples}
+
+
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_no_evaluation_message_is_in_the_training_data(name):
-    training = set(training_examples())
-    leaked = [text for path in SETS[name] for text in messages_in(path) if _normalised(text) in training]
-    assert leaked == []
+    training = set(training_examples()) | bank_examples()
+    paths = [path for path in SETS[name] if path is not None]
+    assert _leaked([text for path in paths for text in messages_in(path)], training) == []
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("tests/blind/redflags*.yml")) + [SHARED_REDFLAGS])
+def test_no_red_flag_set_message_is_in_the_training_data(path):
+    if not path.exists():
+        pytest.skip(f"{path} is not beside this copy of the project")
+    training = set(training_examples()) | bank_examples()
+    texts = [item["text"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    assert _leaked(texts, training) == []
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_every_expectation_compiles(name):
     questions_file, conversations_file = SETS[name]
-    checks = [q.check for q in load_questions(questions_file)]
-    checks += [check for c in load_conversations(conversations_file) for _, check in c.turns]
+    checks = [q.check for q in load_questions(questions_file)] if questions_file else []
+    checks += (
+        [check for c in load_conversations(conversations_file) for _, check in c.turns] if conversations_file else []
+    )
     assert len(checks) > 100
     for check in checks:
         for pattern in (*check.must_match, *check.must_not_match):

@@ -223,7 +223,8 @@ def test_reload_keeps_the_conversation(site, page):
     page.locator(".netfaq-bot").last.wait_for()
     assert page.locator(".netfaq-msg").all_inner_texts() == before
     ask(page, "and the risks?")
-    assert "what the risks of an MIBG scan are" in last_bot(page).inner_text()
+    risks = last_bot(page).inner_text()
+    assert "MIBG scan: risks" in risks and "ask your care team" in risks
 
 
 def test_the_browser_keeps_only_what_a_reload_needs_in_this_tab_only(site, page):
@@ -391,8 +392,8 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     sender = f"review-{uuid.uuid4().hex[:8]}"
     assert "stop eating" in say(site, sender, "how do I prepare for an ultrasound? ring me on 07700 900123")
     # A turn that falls to fallback (gibberish goes confidently to out_of_scope, and a forged
-    # "/nlu_fallback" payload is read as words): a message the model is unsure of.
-    say(site, sender, "can i listen to music whilst its going on")
+    # "/nlu_fallback" payload is read as words): a message torn between two intents.
+    say(site, sender, "thanks but what about the gel")
     assert "0808 800 4040" in say(site, sender, "can I talk to a nurse")
 
     response = page.goto(review_site + "/")
@@ -430,7 +431,7 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     shot(page, "review-transcript")
 
     page.get_by_role("link", name="Training inbox").click()
-    item = page.locator(".inbox li", has_text="listen to music")
+    item = page.locator(".inbox li", has_text="what about the gel")
     item.get_by_label("Intent").select_option("ask_during")
     item.get_by_role("button", name="Add to training data").click()
     page.get_by_role("heading", name="Labelled (1)").wait_for()
@@ -438,7 +439,7 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as Rasa NLU YAML").click()
     nlu = Path(download.value.path()).read_text(encoding="utf-8")
-    assert '- intent: ask_during\n  examples:\n  - text: "can i listen to music whilst its going on"' in nlu
+    assert '- intent: ask_during\n  examples:\n  - text: "thanks but what about the gel"' in nlu
     assert page.csp_errors == []
 
 

@@ -41,10 +41,12 @@ def test_real_knowledge_base_loads_every_procedure_and_topic(kb):
         "about_nets",
         "risk_factors",
         "diagnosis_process",
+        "spread_and_staging",
         "treatment",
         "coping",
         "after_treatment",
         "results_late",
+        "our_sources",  # a FAQ (data/knowledge/faqs/)
     }
 
 

@@ -25,7 +25,7 @@ def examples(path: Path) -> dict[str, str]:
 
 def training_examples() -> dict[str, str]:
     merged: dict[str, str] = {}
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
         merged.update(examples(path))
     return merged
 

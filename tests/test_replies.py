@@ -88,7 +88,10 @@ def test_facts_from_a_leaflet_for_another_condition_say_so(kb):
         "not for people with NETs."
     )
     liver = section_text(kb, Section("liver_ultrasound", units(kb, "liver_ultrasound/why/1")), TODAY)
-    assert note in liver
+    assert note in liver.splitlines()[-1]  # one source: said once, on the sources' line
+    ct = section_text(kb, Section("ct_scan", units(kb, "ct_scan/why/1", "ct_scan/why/3")), TODAY)
+    borrowed = next(line for line in ct.splitlines() if "breast cancer has spread" in line)
+    assert note in borrowed and note not in ct.splitlines()[-1]  # several: beside the fact it concerns
     nets_only = section_text(kb, Section("ct_scan", units(kb, "ct_scan/why/1")), TODAY)
     assert "breast" not in nets_only
 

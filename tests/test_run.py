@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -31,9 +32,9 @@ class Output:
         for line in process.stdout:
             self.text += line
 
-    def wait_for(self, words: str, timeout: float = 180.0) -> None:
+    def wait_for(self, words: str, timeout: float = 180.0, count: int = 1) -> None:
         started = time.monotonic()
-        while words not in self.text:
+        while self.text.count(words) < count:
             if time.monotonic() - started > timeout:
                 pytest.fail(f"{words!r} never printed; output:\n{self.text}")
             time.sleep(0.2)
@@ -44,6 +45,20 @@ def pid_of_rasa(port: int) -> int:
     pids = [int(pid) for pid in found.stdout.split()]
     assert len(pids) == 1, found.stdout
     return pids[0]
+
+
+def bind_when_free(sock: socket.socket, port: int, timeout: float = 10.0) -> None:
+    """Take the port as soon as the killed server lets go of it."""
+    started = time.monotonic()
+    while True:
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+            return
+        except OSError:
+            if time.monotonic() - started > timeout:
+                raise
+            time.sleep(0.05)
 
 
 def port_open(port: int) -> bool:
@@ -84,19 +99,33 @@ def test_a_crashed_server_is_restarted_and_one_that_keeps_crashing_stops_everyth
         ).json()
         assert "MIBG" in reply[0]["text"]
 
-        for path in database.parent.glob(f"{database.name}*"):  # the file, its WAL and shared memory
+        # A store that fails while running does not keep the server down: it comes back, emergency
+        # advice first (then the apology that the conversation can't be kept).
+        for path in database.parent.glob(f"{database.name}*"):
             path.unlink()
-        database.mkdir()  # every restart now refuses to start
+        database.mkdir()
         os.kill(pid_of_rasa(rasa_port), signal.SIGKILL)
-        output.wait_for("so everything is stopping", timeout=240)
-        assert process.wait(timeout=60) == 1
+        output.wait_for("The Rasa server is running again", count=2)
+        reply = requests.post(
+            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+            json={"sender": "store-down", "message": "my husband has collapsed and isn't breathing"},
+            timeout=60,
+        ).json()
+        assert "999" in reply[0]["text"]
+
+        # One that can't start at all (another program took its port) stops everything.
+        with socket.socket() as squatter:
+            os.kill(pid_of_rasa(rasa_port), signal.SIGKILL)
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            bind_when_free(squatter, rasa_port)
+            output.wait_for("so everything is stopping", timeout=240)
+            assert process.wait(timeout=60) == 1
         output._thread.join(timeout=10)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
     assert "It was restarted 3 times in the last 5 minutes, so everything is stopping." in output.text
-    assert f"The conversation store can't be used: the SQLite file {database}: it is not a file." in output.text
     assert not any(port_open(port) for port in ports.values())
 
 

@@ -20,15 +20,21 @@ from functools import lru_cache
 import numpy as np
 
 from netfaq.core.dialogue import (
+    CORRECTION_INTENT,
     DIAGNOSIS_INTENT,
     FALLBACK_INTENT,
     INFORM_INTENT,
+    MORE_INTENT,
     OUT_OF_SCOPE_INTENT,
     QUESTION_PREFIX,
+    REDIRECT_INTENT,
+    REPEAT_INTENT,
+    SIMPLER_INTENT,
 )
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.patient_words import PatientWords
 from netfaq.core.procedure_finder import ProcedureFinder
+from netfaq.core.redirects import RedirectKinds, default_redirects
 from netfaq.core.retrieval import Encoder, FactIndex, FactUnit, fact_units
 from netfaq.core.safety import about_own_case, asks_for_diagnosis
 from netfaq.core.topics import GAP_QUESTIONS, TOPICS
@@ -42,6 +48,7 @@ OVERVIEW_QUESTION = "what is it and why is it done?"
 CLARIFY = "clarify"  # a question about a test, with no test known: ask which
 OUT_OF_SCOPE = "out_of_scope"
 NOT_UNDERSTOOD = "not_understood"
+REDIRECT = "redirect"  # a request the assistant can't handle itself: where to go instead
 
 SUITABILITY = "suitability"  # "can he still have the scan? he had a seizure": see GAP_QUESTIONS
 MAX_PROCEDURES = 3
@@ -74,6 +81,10 @@ class MatchSettings:
     word_lead: float = 0.4  # question's rarer words, this much more than the test's facts, answers it
     any_test: float = 0.65  # one test's fact this close answers a question that names no test ...
     distinct: float = 0.10  # ... if no other test's facts come within this
+    # A redirect ("can I park there?") is taken unless a fact is closer to the message than the
+    # closest redirect example by more than this: "had my PET scan this morning, what was the
+    # injection?" is answered. Measured on the answer sets (bench/answers.py --compare --try).
+    redirect_lead: float = 0.0
     faq: float = 0.80  # a FAQ asked this closely like one of its phrasings answers, whatever test is named
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
     question_cache: int = 4096  # questions whose embeddings are kept (0: none, as the benchmark runs)
@@ -117,6 +128,8 @@ class Answer:
     kind: str
     sections: tuple[Section, ...] = ()
     topic: str | None = None  # the kind of question, remembered for a "which test?" that follows
+    redirect: str | None = None  # for REDIRECT: the kind of request (data/hospital/redirects.yml)
+    short: bool = False  # "simpler please": each fact said shortly
 
     @property
     def procedures(self) -> tuple[str, ...]:
@@ -171,7 +184,8 @@ class Answerer:
     ) -> Answerer:
         """An answerer for this knowledge base; `known` holds fact passages already embedded."""
         finder = ProcedureFinder(kb, encoder.words() | knowledge_words(kb))
-        return cls(kb, FactIndex(kb, encoder, words.content_words, known), finder, words, encoder, settings)
+        index = FactIndex(kb, encoder, words.content_words, known)
+        return cls(kb, index, finder, words, encoder, settings, RedirectKinds(default_redirects(), encoder))
 
     def __init__(
         self,
@@ -181,8 +195,10 @@ class Answerer:
         words: PatientWords,
         encoder: Encoder,
         settings: MatchSettings = MatchSettings(),
+        redirect_kinds: RedirectKinds | None = None,
     ):
         self.kb, self.index, self.finder, self.words = kb, index, finder, words
+        self.redirect_kinds = redirect_kinds or RedirectKinds(default_redirects(), encoder)
         self.encoder, self.settings = encoder, settings
         self._embedded = lru_cache(maxsize=settings.question_cache)(self._embed)
         self._this_answer: dict[str, np.ndarray] = {}  # each text is embedded once per answer, cache or not
@@ -203,9 +219,18 @@ class Answerer:
                 self._this_answer[text] = self._embedded(text)
         return np.stack([self._this_answer[text] for text in texts])
 
-    def answer(self, turn: Turn, history: Sequence[Turn] = ()) -> Answer:
+    def answer(self, turn: Turn, history: Sequence[Turn] = (), last_facts: Sequence[str] = ()) -> Answer:
+        """`last_facts`: the keys of the facts the last answer gave (the conversation's state)."""
         # Synchronous from here to the return, so one answer's texts never mix with another's.
         self._this_answer = {}
+        sure = turn.confidence >= self.settings.confident
+        if turn.intent == REDIRECT_INTENT and sure:
+            kind, closeness = self.redirect_kinds.nearest(turn.text)
+            if closeness - self._closest_fact(self._read(turn, history)) >= self.settings.redirect_lead:
+                return Answer(REDIRECT, redirect=kind)
+            turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
+        if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure and last_facts:
+            return self._about_the_last_answer(turn, last_facts)
         reading = self._read(turn, history)
         if turn.intent != DIAGNOSIS_INTENT:
             return self._respond(turn, reading, history)
@@ -240,11 +265,15 @@ class Answerer:
         own: dict[str, tuple[str, ...]] = {}
         if len(named) > 1:
             own = {p: (self.finder.corrected(text, mentions, only=p),) for p in named}
+        if turn.intent == CORRECTION_INTENT and named:
+            # "sorry, I meant the bone scan, not the PET": the test it names that was not just answered.
+            last = self._remembered(history, two=False)
+            named = [p for p in named if p not in last] or named
         names_only = bool(named) and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions))
         # A test named or described right after "which test?" (a question that no test answered)
         # answers it: "the one where they put the cold jelly on your belly".
         answers_which = bool(named) and topic is None and self._asked_which_test(history)
-        if names_only or answers_which or (named and turn.intent == INFORM_INTENT):
+        if names_only or answers_which or (named and turn.intent in (INFORM_INTENT, CORRECTION_INTENT)):
             previous = self._previous_question(history)
             own = {}
             # After a question that only said there is a test ("I've got a scan next week"), naming
@@ -315,6 +344,26 @@ class Answerer:
                 return self._without_a_test(turn, text, question, general_topic)
         return Answer(ANSWERED, sections, question.topic)
 
+    def _about_the_last_answer(self, turn: Turn, last_facts: Sequence[str]) -> Answer:
+        """ "say that again" (or "what did you say about the injection?": the facts that mention it),
+        "simpler please" (the same facts, in plain words where we have them), "tell me more" (every
+        fact of the last answer's topic for each of its tests)."""
+        units = [self.index.units[self.index.by_key[key]] for key in last_facts if key in self.index.by_key]
+        if not units:
+            return Answer(NOT_UNDERSTOOD)
+        if turn.intent == MORE_INTENT:
+            wanted = {(u.procedure, u.topic) for u in units}
+            units = [u for u in self.index.units if (u.procedure, u.topic) in wanted]
+        elif turn.intent == REPEAT_INTENT:
+            asked = self.words.asked_part(turn.text)
+            about = [u for u in units if asked & set(self.words.content_words(u.text))]
+            units = about or units
+        sections = tuple(
+            Section(procedure, tuple(u for u in units if u.procedure == procedure))
+            for procedure in dict.fromkeys(u.procedure for u in units)
+        )
+        return Answer(ANSWERED, sections, units[0].topic, short=turn.intent == SIMPLER_INTENT)
+
     def similarities(self, question: _Question, procedure: str | None = None) -> np.ndarray:
         """How well each fact answers the question (asked about `procedure` when one is given)."""
         texts = list(question.own.get(procedure, question.texts) if procedure else question.texts)
@@ -373,6 +422,12 @@ class Answerer:
             return best
         in_topic = [i for i in own if self.index.units[i].topic == question.topic][: s.topic_facts]
         return (in_topic + [i for i in best if i not in in_topic])[: s.max_facts]
+
+    def _closest_fact(self, reading: _Reading) -> float:
+        """How close the best fact is to the message as written. Not joined to the question before
+        and not prefixed with the test talked about: facts name their test, so either would make
+        "can I bring it forward a week?" look like a question about the test."""
+        return float(self.similarities(replace(reading.question, texts=(reading.text,), own={})).max())
 
     def _best(self, procedure: str, question: _Question) -> float:
         scores = self.similarities(question, procedure)

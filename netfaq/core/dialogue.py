@@ -11,6 +11,12 @@ DEFER_HELP_INTENT = "defer_help"
 DIAGNOSIS_INTENT = "request_diagnosis"
 NEGATIVE_FEEDBACK_INTENT = "feedback_negative"
 QUESTION_PREFIX = "ask_"  # ask_<topic> and ask_<general topic id>
+# What a message does to the last answer or the test in focus (data/nlu/dialogue_acts.yml).
+CORRECTION_INTENT = "correct_test"  # "sorry, I meant the bone scan": the last question, for that test
+SIMPLER_INTENT = "simplify"  # the last answer in plainer words
+REPEAT_INTENT = "repeat_answer"  # the last answer again, or the part asked about
+MORE_INTENT = "more_detail"  # every fact of the last answer's topic for that test
+REDIRECT_INTENT = "redirect"  # a request the assistant can't handle (data/hospital/redirects.yml)
 
 ANSWER_ACTION = "action_answer_question"
 HANDOFF_ACTION = "action_nurse_handoff"
@@ -26,5 +32,10 @@ INTENTS = (
     DEFER_HELP_INTENT,
     DIAGNOSIS_INTENT,
     NEGATIVE_FEEDBACK_INTENT,
+    CORRECTION_INTENT,
+    SIMPLER_INTENT,
+    REPEAT_INTENT,
+    MORE_INTENT,
+    REDIRECT_INTENT,
 )
 ACTIONS = (ANSWER_ACTION, HANDOFF_ACTION, NEGATIVE_FEEDBACK_ACTION, WELCOME_ACTION)

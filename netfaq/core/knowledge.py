@@ -58,6 +58,13 @@ class Source:
     date: str | None
     next_review: str | None
     written_for: str | None = None  # who the document was written for, when not people with NETs
+    publisher_is: str | None = None  # what the publisher is, when a patient would want to know
+    citation: str | None = None  # the full reference, for "more about the sources"
+
+    @property
+    def publisher_named(self) -> str:
+        """The publisher, with what it is when that matters: "Ipsen Ltd (a drug company)"."""
+        return f"{self.publisher} ({self.publisher_is})" if self.publisher_is else self.publisher
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class GeneralTopic:
     offer_helpline: bool = False
     asked_with: tuple[re.Pattern[str], ...] = ()  # when given, only messages matching one get these facts
     asked_as: tuple[str, ...] = ()  # a FAQ's example phrasings, matched like its facts
+    cite_in_full: bool = False  # the answer ends with its sources' full references
 
     def answers(self, message: str) -> bool:
         """Whether this topic may answer the message, by its `asked_with` wording."""
@@ -352,16 +360,24 @@ class _Loader:
             if raw["id"] in general:
                 self.problem(path, entry, "duplicate general topic id")
             facts = self._facts(path, entry, raw["facts"], sources, {}, set())
-            asked_with = []
-            for pattern in raw.get("asked_with", []):
-                try:
-                    asked_with.append(re.compile(pattern))
-                except re.error as error:
-                    self.problem(path, entry, f"bad pattern in 'asked_with' ({pattern!r}): {error}")
             general[raw["id"]] = GeneralTopic(
-                raw["id"], raw["title"], facts, raw.get("offer_helpline", False), tuple(asked_with)
+                raw["id"],
+                raw["title"],
+                facts,
+                raw.get("offer_helpline", False),
+                self._asked_with(path, entry, raw),
+                cite_in_full=raw.get("cite_in_full", False),
             )
         return general
+
+    def _asked_with(self, path: Path, entry: str, raw: dict[str, Any]) -> tuple[re.Pattern[str], ...]:
+        asked_with = []
+        for pattern in raw.get("asked_with", []):
+            try:
+                asked_with.append(re.compile(pattern))
+            except re.error as error:
+                self.problem(path, entry, f"bad pattern in 'asked_with' ({pattern!r}): {error}")
+        return tuple(asked_with)
 
     def _read_entry(self, path: Path, schema: dict[str, Any], kind: str) -> tuple[dict[str, Any], str] | None:
         """A one-entry file (`kind: {id: ...}`) named after its id: the entry and how to name it."""
@@ -381,7 +397,15 @@ class _Loader:
         raw, entry = read
         facts = self._facts(path, entry, raw["answer"], sources, {}, set())
         phrasings = tuple(" ".join(p.split()) for p in raw["asked_as"])
-        return GeneralTopic(raw["id"], raw["question"], facts, raw.get("offer_helpline", False), asked_as=phrasings)
+        return GeneralTopic(
+            raw["id"],
+            raw["question"],
+            facts,
+            raw.get("offer_helpline", False),
+            self._asked_with(path, entry, raw),
+            asked_as=phrasings,
+            cite_in_full=raw.get("cite_in_full", False),
+        )
 
     def _load_procedure(self, path: Path, sources: dict[str, Source]) -> Procedure | None:
         read = self._read_entry(path, PROCEDURE_SCHEMA, "procedure")

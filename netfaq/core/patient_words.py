@@ -27,6 +27,7 @@ class PatientWords:
     pointing: dict[str, tuple[re.Pattern[str], ...]]  # "first", "second", "other"
     comparing_topics: dict[str, re.Pattern[str]]
     same_meaning: dict[str, str]  # word stem -> the stem of the first word of its group
+    repeat_words: frozenset[str]  # stems of the words of a request to repeat the last answer
 
     def expand(self, text: str) -> str:
         """Short forms written out ("hw long b4 my scn" -> "how long before my scan")."""
@@ -45,6 +46,10 @@ class PatientWords:
                 stem = word_stem(word)
                 found.append(self.same_meaning.get(stem, stem))
         return found
+
+    def asked_part(self, text: str) -> set[str]:
+        """The content words of a request to repeat that say which part is wanted ("injection")."""
+        return {word for word in self.content_words(text) if word not in self.repeat_words}
 
     def compared_topic(self, text: str) -> str | None:
         """What a comparison is about, when its words say ("which is quicker?": duration)."""
@@ -93,6 +98,7 @@ def load_patient_words(path: Path = PATIENT_WORDS_FILE) -> PatientWords:
         pointing={
             which: tuple(re.compile(pattern) for pattern in patterns) for which, patterns in raw["pointing"].items()
         },
+        repeat_words=frozenset(word_stem(str(w).lower()) for w in raw["repeat_words"]),
         same_meaning={
             word_stem(str(word).lower()): word_stem(str(group[0]).lower())
             for group in raw["same_meaning"]

@@ -50,6 +50,12 @@ SOURCES_SCHEMA = {
                 "properties": {
                     # Who the document was written for, when that is not people with NETs.
                     "written_for": _TEXT,
+                    # What the publisher is, when a patient would want to know ("a drug company"):
+                    # shown beside the publisher wherever the source is named.
+                    "publisher_is": _TEXT,
+                    # The full reference (authors, journal, DOI): shown only where patients ask for
+                    # more about the sources, not in every answer.
+                    "citation": _TEXT,
                     "id": _ID,
                     "publisher": _TEXT,
                     "title": _TEXT,
@@ -155,6 +161,9 @@ GENERAL_SCHEMA = {
                     "id": _ID,
                     "title": _TEXT,
                     "offer_helpline": {"type": "boolean"},
+                    # Whether the answer ends with the full references of its sources ("more about
+                    # the sources"): for the topic that describes the sources themselves.
+                    "cite_in_full": {"type": "boolean"},
                     # Regular expressions on the message (lower case, no apostrophes): when given, the
                     # topic's facts answer only messages matching one ("my results are late", not
                     # "when do I get my results?", which asks which test).
@@ -182,6 +191,8 @@ FAQ_SCHEMA = {
                 # How patients ask it: matched like the facts themselves, so no retraining is needed.
                 "asked_as": {"type": "array", "minItems": 1, "items": _TEXT},
                 "offer_helpline": {"type": "boolean"},
+                "cite_in_full": {"type": "boolean"},  # as for a general topic
+                "asked_with": {"type": "array", "minItems": 1, "items": _TEXT},  # as for a general topic
             },
         }
     },

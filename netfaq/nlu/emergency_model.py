@@ -95,10 +95,14 @@ def load_bank(folder: Path, categories: Mapping[str, str]) -> list[BankFile]:
     return files
 
 
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
 def segments(text: str) -> list[str]:
     """The parts of a message judged on their own: each sentence, runs of words from a long
     unpunctuated sentence, and, for a short message, the whole and each pair of neighbouring sentences."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    sentences = _sentences(text)
     # The whole message and the pairs of sentences when it is short; a long one is read sentence
     # by sentence, at a third of the cost.
     short = len(sentences) <= SHORT_UP_TO
@@ -177,8 +181,19 @@ class EmergencyModel:
         encoder: Encoder,
         settings: Settings = Settings(),
     ) -> EmergencyModel:
-        texts = [example for file in bank for example in file.examples] + list(ordinary_questions)
-        kinds = [file.kind for file in bank for _ in file.examples] + [NOT_URGENT_KIND] * len(ordinary_questions)
+        examples = [(example, file.kind) for file in bank for example in file.examples]
+        examples += [(question, NOT_URGENT_KIND) for question in ordinary_questions]
+        # A message is judged sentence by sentence, so the sentences of messages that need no help
+        # are taught as such too: "I've never had one." on its own is nothing.
+        calm = {file.kind for file in bank if file.category == NOTHING_URGENT} | {NOT_URGENT_KIND}
+        examples += [
+            (sentence, kind)
+            for text, kind in list(examples)
+            if kind in calm
+            for sentence in _sentences(text)
+            if sentence != text
+        ]
+        texts, kinds = [text for text, _ in examples], [kind for _, kind in examples]
         kind_categories = {file.kind: file.category for file in bank} | {NOT_URGENT_KIND: NOTHING_URGENT}
         ngrams = Ngrams.fit(texts, WORD_NGRAMS, CHARACTER_NGRAMS)
         features = _features(ngrams.matrix(texts), encoder.encode(texts), settings)

@@ -6,6 +6,8 @@ Outputs:
   loads it by path; SpacyEntityExtractor returns its entities.
 - data/nlu/generated/procedures.yml: entity synonyms mapping every alias to its canonical id, for
   Rasa's EntitySynonymMapper.
+- data/nlu/generated/redirects.yml: every example of data/hospital/redirects.yml as the intent
+  `redirect`.
 
 Files are rewritten only when their content changes, so Rasa's training fingerprint stays stable.
 """
@@ -20,8 +22,10 @@ from pathlib import Path
 
 import spacy
 
+from netfaq.core.dialogue import REDIRECT_INTENT
 from netfaq.core.knowledge import KnowledgeBase, alias_variants
-from netfaq.core.paths import GENERATED_NLU_FILE, SPACY_MODEL_DIR
+from netfaq.core.paths import GENERATED_NLU_FILE, GENERATED_REDIRECTS_FILE, SPACY_MODEL_DIR
+from netfaq.core.redirects import load_redirects
 
 ENTITY_LABEL = "procedure"
 
@@ -36,6 +40,7 @@ class BuildResult:
     spacy_changed: bool
     nlu_changed: bool
     pattern_count: int
+    redirects_changed: bool = False
 
 
 def ruler_patterns(kb: KnowledgeBase) -> list[dict[str, str]]:
@@ -98,9 +103,15 @@ def write_text_if_changed(path: Path, content: str) -> bool:
     return True
 
 
-def build(kb: KnowledgeBase, spacy_dir: Path = SPACY_MODEL_DIR, nlu_file: Path = GENERATED_NLU_FILE) -> BuildResult:
+def build(
+    kb: KnowledgeBase,
+    spacy_dir: Path = SPACY_MODEL_DIR,
+    nlu_file: Path = GENERATED_NLU_FILE,
+    redirects_file: Path = GENERATED_REDIRECTS_FILE,
+) -> BuildResult:
     return BuildResult(
         spacy_changed=write_spacy_model(kb, spacy_dir),
         nlu_changed=write_text_if_changed(nlu_file, synonyms_yaml(kb)),
         pattern_count=len(ruler_patterns(kb)),
+        redirects_changed=write_text_if_changed(redirects_file, load_redirects().nlu_yaml(REDIRECT_INTENT)),
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from netfaq.core.paths import (
     GENERATED_NLU_FILE,
+    GENERATED_REDIRECTS_FILE,
     HAZARD_LOG_FILE,
     HAZARD_REPORT_FILE,
     KNOWLEDGE_DIR,
@@ -82,7 +83,8 @@ def _build(knowledge: Path) -> None:
     print(
         f"spaCy entity ruler ({result.pattern_count} patterns) -> {SPACY_MODEL_DIR}: "
         f"{'updated' if result.spacy_changed else 'unchanged'}\n"
-        f"NLU synonyms -> {GENERATED_NLU_FILE}: {'updated' if result.nlu_changed else 'unchanged'}"
+        f"NLU synonyms -> {GENERATED_NLU_FILE}: {'updated' if result.nlu_changed else 'unchanged'}\n"
+        f"redirect examples -> {GENERATED_REDIRECTS_FILE}: {'updated' if result.redirects_changed else 'unchanged'}"
     )
 
 
