@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,11 +39,12 @@ def site(stored, tmp_path):
     with sqlite3.connect(stored) as source, sqlite3.connect(tmp_path / "conversations.db") as copy:
         source.backup(copy)  # a copy that includes what is still in the write-ahead log
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'conversations.db'}")
-    server = make_server(make_app(engine, TOKEN), 0)
+    app = make_app(engine, TOKEN)
+    server = make_server(app, 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "engine": engine}
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "engine": engine, "app": app}
     finally:
         server.shutdown()
         server.server_close()
@@ -111,7 +113,7 @@ def test_a_token_in_the_address_is_never_echoed(site):
     assert "page%3D2" in response.text or "page=2" in response.text
 
 
-def test_wrong_tokens_are_limited_and_logged_without_the_token(site, caplog):
+def test_wrong_tokens_are_limited_per_client_and_logged_without_the_token(site, caplog):
     from netfaq.review.pages import SIGN_IN_FAILURES_PER_MINUTE
 
     caplog.set_level("WARNING", logger="netfaq.review.pages")
@@ -122,8 +124,64 @@ def test_wrong_tokens_are_limited_and_logged_without_the_token(site, caplog):
     assert statuses == [401] * SIGN_IN_FAILURES_PER_MINUTE + [429] * 3
     locked = requests.post(f"{site['url']}/login", data={"token": TOKEN}, allow_redirects=False)
     assert locked.status_code == 429 and "wait a minute" in locked.text
+    assert requests.get(site["url"] + "/", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 429
     failures = [r.getMessage() for r in caplog.records if "wrong token" in r.getMessage()]
     assert len(failures) == SIGN_IN_FAILURES_PER_MINUTE and not any("guess-" in m for m in failures)
+    assert all("from 127.0.0.1 by the sign-in form" in m for m in failures)
+
+    # Staff at another address are not locked out by that client.
+    assert site["app"].handle("POST", "/login", {"token": TOKEN}, {}, client="192.0.2.7").status == 303
+    # ... and behind the hospital's proxy, the client is the address the proxy added last.
+    proxied = {"X-Forwarded-For": "127.0.0.1, 192.0.2.8"}  # whatever the client wrote, then what the proxy saw
+    response = requests.post(f"{site['url']}/login", data={"token": TOKEN}, headers=proxied, allow_redirects=False)
+    assert response.status_code == 303
+
+
+def test_wrong_bearer_tokens_are_limited_and_logged_too(site, caplog):
+    from netfaq.review.pages import SIGN_IN_FAILURES_PER_MINUTE
+
+    caplog.set_level("WARNING", logger="netfaq.review.pages")
+    statuses = [
+        requests.get(site["url"] + "/export.csv", headers={"Authorization": f"Bearer guess-{n}"}).status_code
+        for n in range(SIGN_IN_FAILURES_PER_MINUTE + 2)
+    ]
+    assert statuses == [401] * SIGN_IN_FAILURES_PER_MINUTE + [429] * 2
+    failures = [r.getMessage() for r in caplog.records if "wrong token" in r.getMessage()]
+    assert len(failures) == SIGN_IN_FAILURES_PER_MINUTE and all("by a bearer token" in m for m in failures)
+    assert not any("guess-" in m for m in failures)
+
+
+def test_clients_that_trickle_their_headers_are_cut_off_and_free_their_slots(stored, tmp_path):
+    """The socket timeout is per read: a header line every half second would never time out. The
+    whole request has a deadline, so a flood of them can't keep staff out."""
+    from netfaq.review.pages import MAX_CONNECTIONS
+
+    engine = sa.create_engine(f"sqlite:///{stored}")
+    server = make_server(make_app(engine, TOKEN), 0, request_deadline_s=2.0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    port = server.server_address[1]
+    slow = []
+    try:
+        for _ in range(MAX_CONNECTIONS):
+            connection = socket.create_connection(("127.0.0.1", port))
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            slow.append(connection)
+        time.sleep(0.5)
+        assert requests.get(f"http://127.0.0.1:{port}/review.css", timeout=5).status_code == 503  # all taken
+        started = time.monotonic()
+        while time.monotonic() - started < 3.5:  # trickle a header line to each, as the attack does
+            for connection in slow:
+                try:
+                    connection.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        assert requests.get(f"http://127.0.0.1:{port}/review.css", timeout=5).status_code == 200
+    finally:
+        for connection in slow:
+            connection.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_list_shows_summary_flags_and_redacted_search(staff, site):

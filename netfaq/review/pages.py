@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hmac
 import io
+import ipaddress
 import logging
 import math
 import os
 import re
 import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ COOKIE = "netfaq_review"
 # A plain path on this site to go back to after signing in: no scheme, host, control characters,
 # spaces or backslashes ("/%0d%0aSet-Cookie:..." or "/%09/evil.example" fall back to "/").
 SAFE_NEXT = re.compile(r"/(?![/\\])[!-~]*")
-SIGN_IN_FAILURES_PER_MINUTE = 10  # then sign-in answers 429 until the minute has passed
+SIGN_IN_FAILURES_PER_MINUTE = 10  # wrong tokens from one client; then it gets 429 until the minute has passed
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 MAX_FORM_BYTES = 64 * 1024
@@ -96,6 +98,39 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+TOO_MANY = "Too many wrong tokens: wait a minute, then try again."
+
+
+class WrongTokens:
+    """Wrong review tokens per client in the last minute: a client over the limit is refused (429)
+    until the minute has passed, whatever it sends; other clients are not affected. Each wrong token
+    is logged with its client and how it came, never with the token."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._times: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str) -> list[float]:
+        cutoff = time.monotonic() - 60
+        recent = [moment for moment in self._times.get(client, ()) if moment > cutoff]
+        if recent:
+            self._times[client] = recent
+        else:
+            self._times.pop(client, None)  # a client that stopped guessing is forgotten
+        return recent
+
+    def locked(self, client: str) -> bool:
+        with self._lock:
+            return len(self._recent(client)) >= self.per_minute
+
+    def add(self, client: str, how: str) -> None:
+        with self._lock:
+            count = len(self._recent(client)) + 1
+            self._times.setdefault(client, []).append(time.monotonic())
+        logger.warning(f"Review sign-in with a wrong token from {client} by {how} ({count} in the last minute)")
+
+
 def _redirect(location: str, cookie: str | None = None) -> Response:
     headers = {"Location": location}
     if cookie is not None:
@@ -123,8 +158,7 @@ class ReviewApp:
         self.sessions = Sessions(settings.idle_s)
         self.secure_cookie = settings.secure_cookie
         self._request = threading.local()  # the session of the request this thread is answering
-        self._failures: list[float] = []  # times of failed sign-ins in the last minute
-        self._failures_lock = threading.Lock()
+        self.wrong_tokens = WrongTokens(SIGN_IN_FAILURES_PER_MINUTE)
         annotations.ensure_tables(engine)
 
     @property
@@ -132,12 +166,15 @@ class ReviewApp:
         return self._procedures if self._procedures is not None else knowledge_procedures()
 
     # -- authentication ---------------------------------------------------------------------
-    def authorised(self, headers: dict[str, str]) -> bool:
+    def authorised(self, headers: dict[str, str], client: str) -> bool:
         """A script's bearer token, or a live session's cookie (then remembered for this request)."""
         self._request.session_id, self._request.session = "", None
         bearer = headers.get("authorization", "")
         if bearer.lower().startswith("bearer "):
-            return hmac.compare_digest(bearer[7:].strip().encode(), self.token.encode())
+            if hmac.compare_digest(bearer[7:].strip().encode(), self.token.encode()):
+                return True
+            self.wrong_tokens.add(client, "a bearer token")
+            return False
         session_id = _cookie(headers)
         session = self.sessions.get(session_id)
         if session is None:
@@ -154,15 +191,20 @@ class ReviewApp:
             "; Secure" if self.secure_cookie else ""
         )
 
-    def handle(self, method: str, target: str, form: dict[str, str], headers: dict[str, str]) -> Response:
+    def handle(
+        self, method: str, target: str, form: dict[str, str], headers: dict[str, str], client: str = "local"
+    ) -> Response:
+        """`client`: who is asking (the peer's address), so one client's wrong tokens lock out only it."""
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if path == "/review.css":
             return Response(200, CSS_FILE.read_bytes(), "text/css; charset=utf-8")
         if path == "/login":
-            return self.login(method, form, query.get("next", "/"))
-        if not self.authorised(headers):
+            return self.login(method, form, query.get("next", "/"), client)
+        if self.wrong_tokens.locked(client):
+            return self.login_page(429, TOO_MANY, next_path="/")
+        if not self.authorised(headers, client):
             kept = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "token"])  # never echo a token
             return self.login_page(
                 401, "Please sign in with the review token.", next_path=parts.path + (f"?{kept}" if kept else "")
@@ -188,27 +230,19 @@ class ReviewApp:
             return self.transcript(path.removeprefix("/conversations/"), saved="saved" in query)
         return self.error(404, "There is no page at this address.")
 
-    def login(self, method: str, form: dict[str, str], next_path: str) -> Response:
+    def login(self, method: str, form: dict[str, str], next_path: str, client: str) -> Response:
         next_path = form.get("next") or next_path
         if not SAFE_NEXT.fullmatch(next_path):
             next_path = "/"  # never redirect off this site, never a header of our own
         if method != "POST":
             return self.login_page(200, "", next_path)
-        if self._recent_failures() >= SIGN_IN_FAILURES_PER_MINUTE:
-            return self.login_page(429, "Too many wrong tokens: wait a minute, then try again.", next_path)
+        if self.wrong_tokens.locked(client):
+            return self.login_page(429, TOO_MANY, next_path)
         if hmac.compare_digest(form.get("token", "").strip().encode(), self.token.encode()):
             session_id, _ = self.sessions.start()
             return _redirect(next_path, self._cookie_header(session_id, LIFETIME_S))
-        with self._failures_lock:
-            self._failures.append(time.monotonic())
-        logger.warning(f"Review sign-in with a wrong token ({self._recent_failures()} in the last minute)")
+        self.wrong_tokens.add(client, "the sign-in form")
         return self.login_page(401, "That token is not right. Check it and try again.", next_path)
-
-    def _recent_failures(self) -> int:
-        with self._failures_lock:
-            cutoff = time.monotonic() - 60
-            self._failures = [moment for moment in self._failures if moment > cutoff]
-            return len(self._failures)
 
     def post(self, path: str, form: dict[str, str]) -> Response:
         try:
@@ -324,7 +358,8 @@ class ReviewApp:
         return self.page("Training inbox", body)
 
 
-REQUEST_TIMEOUT_SECONDS = 10  # a request not fully sent by then is dropped
+REQUEST_TIMEOUT_SECONDS = 10  # a request that sends nothing for this long is dropped ...
+REQUEST_DEADLINE_S = 30.0  # ... and one not fully sent (headers and form) this long after connecting
 MAX_CONNECTIONS = 32  # open at once; beyond that a connection is answered 503 and closed
 
 
@@ -353,8 +388,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _headers(self) -> dict[str, str]:
         return {k.lower(): v for k, v in self.headers.items()}
 
+    def setup(self) -> None:
+        super().setup()
+        # The socket timeout bounds each read; this bounds the whole request, so a client that sends
+        # a header line every few seconds can't hold one of the MAX_CONNECTIONS slots for ever.
+        self._deadline = threading.Timer(self.server.request_deadline_s, self._cut_off)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def _cut_off(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        super().finish()
+
+    def _handle(self, method: str, form: dict[str, str]) -> None:
+        self._deadline.cancel()  # the request is in: answering it may take as long as it takes
+        self._respond(self.app.handle(method, self.path, form, self._headers(), self._client()))
+
+    def _client(self) -> str:
+        """The peer; behind the hospital's proxy on this machine, the address the proxy added last to
+        X-Forwarded-For (the one it saw: anything before it, the client may have written itself)."""
+        peer = self.client_address[0]
+        forwarded = self.headers.get("X-Forwarded-For", "")
+        if ipaddress.ip_address(peer).is_loopback and forwarded.strip():
+            return forwarded.split(",")[-1].strip()[:64]
+        return peer
+
     def do_GET(self) -> None:  # noqa: N802 (the http.server naming)
-        self._respond(self.app.handle("GET", self.path, {}, self._headers()))
+        self._handle("GET", {})
 
     def do_POST(self) -> None:  # noqa: N802
         try:
@@ -371,7 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         raw = self.rfile.read(length).decode("utf-8", errors="replace")
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        self._respond(self.app.handle("POST", self.path, form, self._headers()))
+        self._handle("POST", form)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         pass  # access logs would repeat conversation ids; errors still reach stderr
@@ -382,10 +448,12 @@ class _LimitedServer(ThreadingHTTPServer):
     connections can exhaust the process."""
 
     daemon_threads = True
+    request_queue_size = 2 * MAX_CONNECTIONS  # socketserver's 5 would leave a burst waiting to connect
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, request_deadline_s: float = REQUEST_DEADLINE_S, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.request_deadline_s = request_deadline_s
 
     def process_request(self, request, client_address) -> None:
         if not self._slots.acquire(blocking=False):
@@ -404,9 +472,11 @@ class _LimitedServer(ThreadingHTTPServer):
             self._slots.release()
 
 
-def make_server(app: ReviewApp, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def make_server(
+    app: ReviewApp, port: int, host: str = "127.0.0.1", request_deadline_s: float = REQUEST_DEADLINE_S
+) -> ThreadingHTTPServer:
     handler = type("ReviewHandler", (_Handler,), {"app": app})
-    return _LimitedServer((host, port), handler)
+    return _LimitedServer((host, port), handler, request_deadline_s=request_deadline_s)
 
 
 def make_app(engine: sa.engine.Engine, token: str, settings: SessionSettings | None = None) -> ReviewApp:
