@@ -96,6 +96,20 @@ def test_a_general_question_worded_like_a_diagnosis_request_is_answered(answerer
     assert answer.kind == ANSWERED and "general/about_nets/2" in keys(answer)
 
 
+@pytest.mark.parametrize(
+    ("earlier", "intent", "procedure", "text"),
+    [
+        ("what is a bone scan?", "ask_what_is", "bone_scan", "so is it cancer then?"),
+        ("why would I need an MIBG scan", "ask_why", "mibg_scan", "right so that means it's spread?"),
+        ("what does a CT scan show", "ask_why", "ct_scan", "is it bad news then"),
+    ],
+)
+def test_a_diagnosis_asked_along_a_test_s_conversation_is_declined(answerer, earlier, intent, procedure, text):
+    """Issue 23 item 9: after a test's answer, "is it cancer?" asks about their own situation."""
+    answer = answerer.answer(Turn(text, "request_diagnosis", 0.9), [past(earlier, intent, procedure)])
+    assert answer.kind == "decline", answer
+
+
 def test_whether_someone_can_have_a_test_is_not_in_the_sources(answerer):
     answer = answerer.answer(
         Turn("My father had a seizure years ago. Can he still have the MIBG scan?", "ask_why", 0.5)

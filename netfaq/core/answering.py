@@ -241,10 +241,16 @@ class Answerer:
         answer = self._respond(Turn(turn.text, None, 0.0, turn.named, turn.answered), reading, history)
         if reading.about_tests and len(reading.procedures) == 2:
             return answer  # "which of the two is more accurate?" compares tests; it reads no one's results
+        # Along a test's conversation, the message as written: "so is it cancer then?" after a bone
+        # scan answer, matched as a question about bone scans, would find bone scan facts close.
+        question = reading.question
+        if reading.procedures and not reading.named:
+            question = replace(question, texts=(reading.text,), own={})
         best = 0.0
         for section in answer.sections if answer.kind == ANSWERED else ():
             if section.gap is None and not section.partial:
-                scores = self.similarities(reading.question, section.procedure)
+                named = section.procedure if section.procedure in reading.named else None
+                scores = self.similarities(question, named)
                 best = max([best] + [float(scores[self.index.by_key[u.key]]) for u in section.units])
         return answer if best >= self.settings.override else Answer(DECLINE)
 
