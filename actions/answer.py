@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import answerer, warm_up
-from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, OUT_OF_SCOPE, REDIRECT, Answer, Turn
+from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, NOT_COVERED, OUT_OF_SCOPE, REDIRECT, Answer, Turn
 from netfaq.core.dialogue import ANSWER_ACTION
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.redirects import default_redirects
@@ -24,9 +24,12 @@ from netfaq.core.replies import (
     ASK_WHICH_TEST,
     OFFER_BUTTONS,
     decline_diagnosis_text,
+    helpline_citation,
+    not_covered_text,
     offer_helpline_text,
     redirect_text,
     section_text,
+    uncovered_note,
     which_test_buttons,
 )
 from netfaq.core.replies import OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT
@@ -143,6 +146,10 @@ class ActionAnswerQuestion(Action):
         if answer.kind == OUT_OF_SCOPE:
             dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
             return []
+        if answer.kind == NOT_COVERED:
+            names = [thing.name for thing in answer.uncovered]
+            dispatcher.utter_message(text=f"{not_covered_text(names, kb.helpline)}\n{helpline_citation(kb)}")
+            return [SlotSet("fallback_count", 0.0)]
         if answer.kind == REDIRECT:
             dispatcher.utter_message(text=redirect_text(default_redirects(), answer.redirect, kb.helpline))
             return [SlotSet("fallback_count", 0.0)]
@@ -157,6 +164,8 @@ class ActionAnswerQuestion(Action):
     def _answered(dispatcher: CollectingDispatcher, kb: KnowledgeBase, answer: Answer) -> List[EventType]:
         for section in answer.sections:
             dispatcher.utter_message(text=section_text(kb, section, date.today(), short=answer.short))
+        if answer.uncovered:
+            dispatcher.utter_message(text=uncovered_note([thing.name for thing in answer.uncovered]))
         return [
             *(SlotSet("procedure", procedure) for procedure in answer.procedures),
             SlotSet("topic", answer.topic),

@@ -72,6 +72,28 @@ async def test_a_diagnosis_request_is_declined():
     assert events == []
 
 
+async def test_a_test_our_sources_do_not_describe_is_said_to_be_so_with_the_helpline():
+    tracker = make_tracker(
+        "ask_results", [procedure_entity("liver_ultrasound")], text="when will my liver function tests be back?"
+    )
+    events, messages = await run(tracker)
+    assert len(messages) == 1 and "our sources don't describe liver function tests" in messages[0]["text"]
+    assert "0808 800 4040" in messages[0]["text"] and "Liver ultrasound" not in messages[0]["text"]
+    assert events == [SlotSet("fallback_count", 0.0)]
+
+
+async def test_a_treatment_named_beside_a_test_gets_the_test_s_facts_then_a_word_about_the_treatment():
+    tracker = make_tracker(
+        "ask_preparation",
+        [procedure_entity("octreotide_scan")],
+        text="I have lanreotide injections, how do I get ready for the octreotide scan?",
+    )
+    _, messages = await run(tracker)
+    assert "how to prepare for an octreotide scan" in messages[0]["text"]  # what the sources say of the test
+    note = "Our sources don't describe octreotide or lanreotide injections"
+    assert len(messages) == 2 and messages[-1]["text"].startswith(note)
+
+
 async def test_not_understood_twice_offers_the_helpline():
     events, messages = await run(make_tracker("nlu_fallback", text="blorp zzz"))
     assert messages[0]["text"] == ASK_REPHRASE and events == [SlotSet("fallback_count", 1.0)]

@@ -110,6 +110,48 @@ def test_a_diagnosis_asked_along_a_test_s_conversation_is_declined(answerer, ear
     assert answer.kind == "decline", answer
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "named", "history"),
+    [
+        ("does my monthly octreotide injection hurt?", "ask_pain", ("octreotide_scan",), []),
+        ("what are the side effects of lu-177 dotatate treatment", "ask_risks", ("ga68_dotatate_pet",), []),
+        (
+            "can I still have my lanreotide the week before?",
+            "ask_preparation",
+            (),
+            [("what is an octreotide scan?", "octreotide_scan")],
+        ),
+    ],
+)
+def test_a_treatment_is_never_answered_with_a_test_s_facts(answerer, text, intent, named, history):
+    """Issue 21 item 5: the treatment's name is not read as the test, and no test's facts are given."""
+    past_turns = [past(q, "ask_what_is", p) for q, p in history]
+    answer = answerer.answer(Turn(text, intent, 0.95, named=named), past_turns)
+    assert answer.procedures == ()
+    assert (answer.kind, answer.redirect) == ("redirect", "medicines") or answer.sections[0].procedure is None
+
+
+def test_a_test_our_sources_do_not_describe_is_said_to_be_so(answerer):
+    answer = answerer.answer(
+        Turn("when do I get my liver function test results", "ask_results", 0.9, named=("liver_ultrasound",))
+    )
+    assert answer.kind == "not_covered" and [t.id for t in answer.uncovered] == ["liver_function_tests"]
+
+
+def test_a_treatment_named_beside_one_of_our_tests_gets_that_test_s_facts_and_a_word_about_it(answerer):
+    text = "I'm on lanreotide, how do I prepare for my octreotide scan?"
+    answer = answerer.answer(Turn(text, "ask_preparation", 0.95, named=("octreotide_scan",)))
+    assert answer.kind == "answered" and answer.procedures == ("octreotide_scan",)
+    assert [t.id for t in answer.uncovered] == ["somatostatin_analogue_injections"]
+
+
+def test_a_question_about_what_the_test_in_focus_shows_is_answered_not_declined(answerer):
+    """Classed as a diagnosis request, but a fact about the test answers it."""
+    history = [past("what is an endoscopic ultrasound", "ask_what_is", "endoscopic_ultrasound")]
+    answer = answerer.answer(Turn("does it show the lymph nodes as well?", "request_diagnosis", 0.9), history)
+    assert answer.kind == "answered" and answer.procedures == ("endoscopic_ultrasound",)
+
+
 def test_whether_someone_can_have_a_test_is_not_in_the_sources(answerer):
     answer = answerer.answer(
         Turn("My father had a seizure years ago. Can he still have the MIBG scan?", "ask_why", 0.5)
@@ -183,7 +225,7 @@ def test_naming_the_test_after_only_saying_there_is_one_asks_what_it_is_and_why(
     [
         ("can I bring it forward a week?", "appointments"),
         ("where do I park when I come for it?", "travel"),
-        ("do I keep taking my lanreotide injections?", "medicines"),
+        ("can you sort out a repeat prescription of my painkillers?", "medicines"),
     ],
 )
 def test_a_request_the_assistant_can_t_handle_is_redirected_never_asked_which_test(answerer, text, kind):

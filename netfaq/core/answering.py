@@ -32,8 +32,9 @@ from netfaq.core.dialogue import (
     SIMPLER_INTENT,
 )
 from netfaq.core.knowledge import KnowledgeBase
+from netfaq.core.not_covered import TREATMENT, Naming, NotCovered, Uncovered, default_not_covered
 from netfaq.core.patient_words import PatientWords
-from netfaq.core.procedure_finder import ProcedureFinder
+from netfaq.core.procedure_finder import Mention, ProcedureFinder, stem
 from netfaq.core.redirects import RedirectKinds, default_redirects
 from netfaq.core.retrieval import Encoder, FactIndex, FactUnit, fact_units
 from netfaq.core.safety import about_own_case, asks_for_diagnosis
@@ -49,6 +50,7 @@ CLARIFY = "clarify"  # a question about a test, with no test known: ask which
 OUT_OF_SCOPE = "out_of_scope"
 NOT_UNDERSTOOD = "not_understood"
 REDIRECT = "redirect"  # a request the assistant can't handle itself: where to go instead
+NOT_COVERED = "not_covered"  # a test our sources don't describe (data/language/not_covered.yml)
 
 SUITABILITY = "suitability"  # "can he still have the scan? he had a seizure": see GAP_QUESTIONS
 MAX_PROCEDURES = 3
@@ -130,6 +132,7 @@ class Answer:
     topic: str | None = None  # the kind of question, remembered for a "which test?" that follows
     redirect: str | None = None  # for REDIRECT: the kind of request (data/hospital/redirects.yml)
     short: bool = False  # "simpler please": each fact said shortly
+    uncovered: tuple[Uncovered, ...] = ()  # treatments or tests named that our sources don't describe
 
     @property
     def procedures(self) -> tuple[str, ...]:
@@ -156,6 +159,15 @@ class _Reading:
     named: tuple[str, ...]
     procedures: tuple[str, ...]
     about_tests: bool  # compares tests or points at one ("the first one")
+    uncovered: tuple[Uncovered, ...] = ()  # named, and not described by our sources
+
+
+def _within(mention: Mention, namings: Sequence[Naming], text: str) -> bool:
+    """The mention lies in the words naming something not covered (a description: all its words)."""
+    if mention.how == "description":
+        spans = [stem(word) for n in namings for word in re.findall(r"[a-z0-9]+", text[n.start : n.end].lower())]
+        return all(stem(word) in spans for word in mention.words)
+    return any(n.start <= mention.start and mention.end <= n.end for n in namings)
 
 
 def topic_of(intent: str | None) -> str | None:
@@ -185,7 +197,8 @@ class Answerer:
         """An answerer for this knowledge base; `known` holds fact passages already embedded."""
         finder = ProcedureFinder(kb, encoder.words() | knowledge_words(kb))
         index = FactIndex(kb, encoder, words.content_words, known)
-        return cls(kb, index, finder, words, encoder, settings, RedirectKinds(default_redirects(), encoder))
+        kinds = RedirectKinds(default_redirects(), encoder)
+        return cls(kb, index, finder, words, encoder, settings, kinds, default_not_covered())
 
     def __init__(
         self,
@@ -196,9 +209,11 @@ class Answerer:
         encoder: Encoder,
         settings: MatchSettings = MatchSettings(),
         redirect_kinds: RedirectKinds | None = None,
+        not_covered: NotCovered | None = None,
     ):
         self.kb, self.index, self.finder, self.words = kb, index, finder, words
         self.redirect_kinds = redirect_kinds or RedirectKinds(default_redirects(), encoder)
+        self.not_covered = not_covered or default_not_covered()
         self.encoder, self.settings = encoder, settings
         self._embedded = lru_cache(maxsize=settings.question_cache)(self._embed)
         self._this_answer: dict[str, np.ndarray] = {}  # each text is embedded once per answer, cache or not
@@ -232,6 +247,8 @@ class Answerer:
         if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure and last_facts:
             return self._about_the_last_answer(turn, last_facts)
         reading = self._read(turn, history)
+        if reading.uncovered and turn.intent != DIAGNOSIS_INTENT:
+            return self._with_uncovered(turn, reading, history)
         if turn.intent != DIAGNOSIS_INTENT:
             return self._respond(turn, reading, history)
         if asks_for_diagnosis(turn.text) or about_own_case(turn.text):
@@ -243,16 +260,30 @@ class Answerer:
             return answer  # "which of the two is more accurate?" compares tests; it reads no one's results
         # Along a test's conversation, the message as written: "so is it cancer then?" after a bone
         # scan answer, matched as a question about bone scans, would find bone scan facts close.
-        question = reading.question
+        # Written without the test, a message about it matches less closely: the follow-up bar applies.
+        question, needed = reading.question, self.settings.override
         if reading.procedures and not reading.named:
-            question = replace(question, texts=(reading.text,), own={})
+            question, needed = replace(question, texts=(reading.text,), own={}), self.settings.follow_up
         best = 0.0
         for section in answer.sections if answer.kind == ANSWERED else ():
             if section.gap is None and not section.partial:
                 named = section.procedure if section.procedure in reading.named else None
                 scores = self.similarities(question, named)
                 best = max([best] + [float(scores[self.index.by_key[u.key]]) for u in section.units])
-        return answer if best >= self.settings.override else Answer(DECLINE)
+        return answer if best >= needed else Answer(DECLINE)
+
+    def _with_uncovered(self, turn: Turn, reading: _Reading, history: Sequence[Turn]) -> Answer:
+        """A treatment or test our sources don't describe is named: with one of our tests, that test's
+        facts and a word that the other is not covered; alone, general facts that answer the message
+        (how NETs are treated), else the treatment redirect or "our sources don't describe it"."""
+        if not reading.named:
+            reading = replace(reading, procedures=())  # "does lanreotide affect it?" is not about the scan
+        answer = self._respond(turn, reading, history)
+        if answer.kind == ANSWERED and (reading.named or not answer.procedures):
+            return replace(answer, uncovered=reading.uncovered)
+        if any(thing.kind == TREATMENT for thing in reading.uncovered):
+            return Answer(REDIRECT, redirect=self.not_covered.treatment_redirect)
+        return Answer(NOT_COVERED, uncovered=reading.uncovered)
 
     def _read(self, turn: Turn, history: Sequence[Turn]) -> _Reading:
         """What the message asks and which tests it is about, with the conversation so far."""
@@ -260,7 +291,15 @@ class Answerer:
         mentions = self.finder.find(text)
         if any(m.how == "hint" for m in mentions) and self._remembered(history, two=False):
             mentions = []  # "is the gel cold?" is about the test talked about, not a guess from "gel"
-        named = list(dict.fromkeys([m.procedure for m in mentions] + list(turn.named)))[:MAX_PROCEDURES]
+        namings = self.not_covered.find(text)
+        uncovered = tuple(dict.fromkeys(n.thing for n in namings))
+        told = list(turn.named)
+        if namings:
+            # "octreotide" in "my octreotide injection" names a treatment, not the scan; the tests
+            # Rasa's entities found are kept only where a mention outside those words confirms them.
+            mentions = [m for m in mentions if not _within(m, namings, text)]
+            told = [p for p in told if p in {m.procedure for m in mentions}]
+        named = list(dict.fromkeys([m.procedure for m in mentions] + told))[:MAX_PROCEDURES]
         corrected = self.finder.corrected(text, mentions)
         topic = topic_of(turn.intent)
         confident = topic is not None and turn.confidence >= self.settings.confident
@@ -320,6 +359,7 @@ class Answerer:
             named=tuple(named),
             procedures=tuple(procedures),
             about_tests=comparing or pointed is not None,
+            uncovered=uncovered,
         )
 
     def _respond(self, turn: Turn, reading: _Reading, history: Sequence[Turn]) -> Answer:

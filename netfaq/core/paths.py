@@ -19,6 +19,7 @@ REDIRECTS_FILE = DATA_DIR / "hospital" / "redirects.yml"
 HAZARD_LOG_FILE = PROJECT_ROOT / "docs" / "safety" / "hazards.yml"
 HAZARD_REPORT_FILE = PROJECT_ROOT / "docs" / "safety" / "hazard-log.md"
 PATIENT_WORDS_FILE = DATA_DIR / "language" / "patient_words.yml"
+NOT_COVERED_FILE = DATA_DIR / "language" / "not_covered.yml"
 SECTION_TOPICS_FILE = DATA_DIR / "ingest" / "section_topics.yml"
 DRAFTS_DIR = KNOWLEDGE_DIR / "drafts"  # written by `netfaq ingest`; never loaded
 FAQS_DIR = KNOWLEDGE_DIR / "faqs"  # one file per FAQ (`netfaq faq add`)

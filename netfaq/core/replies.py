@@ -241,6 +241,23 @@ def redirect_text(redirects: Redirects, kind: str, helpline: Helpline) -> str:
     return redirects.replies[kind].replace("{" + HELPLINE_PLACE + "}", helpline_sentence(helpline))
 
 
+def not_covered_text(names: list[str], helpline: Helpline) -> str:
+    """A test our sources don't describe ("liver function tests"): said so, never another test's facts."""
+    return (
+        f"I'm sorry, our sources don't describe {_listed(names)}, so I can't tell you about "
+        f"{'it' if len(names) == 1 else 'them'}. Please ask your care team, or call {helpline_sentence(helpline)}."
+    )
+
+
+def uncovered_note(names: list[str]) -> str:
+    """After the facts about one of our tests, for a treatment or test named beside it."""
+    return (
+        f"Our sources don't describe {_listed(names)}, so the facts above don't cover "
+        f"{'it' if len(names) == 1 else 'them'}: please ask your care team, GP or pharmacist about "
+        f"{'it' if len(names) == 1 else 'them'}."
+    )
+
+
 def no_answer_text(helpline: Helpline) -> str:
     return (
         "Sorry, I can't answer that right now because part of the assistant isn't responding. "
