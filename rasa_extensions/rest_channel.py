@@ -17,7 +17,10 @@ helpline.
 A conversation the patient asked to erase is erased: when a reply carries the custom payload
 `erase_conversation` (the domain's utter_conversation_erased, after the patient confirmed), the
 channel deletes the conversation from the store once Rasa has saved the turn, so nothing of it is
-kept. When the server stops, the channel closes the kept-open connections to the action server.
+kept; but only when the message carries the conversation's erase key (`metadata.erase_key`, made by
+the chat page; its SHA-256 registered by the conversation's first message that carried one), so
+knowing a sender id is not enough to erase someone's conversation. When the server stops, the
+channel closes the kept-open connections to the action server.
 """
 
 from __future__ import annotations
@@ -50,9 +53,9 @@ from netfaq.core.patient_request import (
     check_request,
 )
 from netfaq.core.plain_text import plain
-from netfaq.core.replies import no_answer_text, store_down_text
+from netfaq.core.replies import erase_refused_text, no_answer_text, store_down_text
 from netfaq.core.safety import emergency_advice
-from netfaq.review.retention import erase_conversation
+from netfaq.review.retention import erase_conversation, erase_key_digest, may_erase, register_erase_key
 from rasa_extensions import log_redaction
 from rasa_extensions.emergency_guard import ADVICE_ENTITY
 from rasa_extensions.patches import action_client
@@ -129,10 +132,19 @@ def asks_to_erase(messages: list[dict[str, Any]]) -> bool:
     return any((message.get("custom") or {}).get(ERASE_PAYLOAD) for message in messages)
 
 
+ERASE_KEY_DIGEST = "erase_key_sha256"  # in the message's metadata: the key itself never enters Rasa
+
+
 class AlwaysAnsweringRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """Only the erase key's digest is passed on (and so stored with the message), never the key."""
+        metadata = (request.json or {}).get("metadata") if isinstance(request.json, dict) else None
+        digest = erase_key_digest((metadata or {}).get("erase_key"))
+        return {ERASE_KEY_DIGEST: digest} if digest else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         app_holder: dict[str, Any] = {}
@@ -189,12 +201,21 @@ async def _after_turn(message: UserMessage, app: Any) -> None:
         return
     trouble = STORE_TROUBLE.get()
     erasing = asks_to_erase(output.messages)
-    if trouble is None and erasing:
+    digest = (message.metadata or {}).get(ERASE_KEY_DIGEST)
+    if trouble is None:
         try:
-            erase_conversation(_store(), message.sender_id)
+            if erasing and not may_erase(_store(), message.sender_id, digest):
+                logger.warning(f"Erasure of sender {message.sender_id[:12]}'s conversation refused: not its erase key")
+                output.messages.clear()  # the page must not forget a conversation that is kept
+                await output.send_text_message(message.sender_id, erase_refused_text())
+                return
+            if erasing:
+                erase_conversation(_store(), message.sender_id)
+            elif digest:
+                _register_once(message.sender_id, digest)
         except sa.exc.SQLAlchemyError as error:
             trouble = type(error).__name__
-            logger.error(f"Could not erase the conversation of sender {message.sender_id[:12]}: {trouble}")
+            logger.error(f"Could not erase or register the key of sender {message.sender_id[:12]}: {trouble}")
     if trouble is not None:
         if erasing:  # not erased: the widget must not forget it either
             output.messages.clear()
@@ -206,6 +227,12 @@ async def _after_turn(message: UserMessage, app: Any) -> None:
         if advice:
             await output.send_text_message(message.sender_id, advice)
         await output.send_text_message(message.sender_id, _no_answer())
+
+
+@lru_cache(maxsize=50_000)
+def _register_once(sender_id: str, digest: str) -> None:
+    """A conversation's key is registered by its first message; this server asks the store once."""
+    register_erase_key(_store(), sender_id, digest)
 
 
 async def _finished(task: asyncio.Future, seconds: float) -> bool:

@@ -235,7 +235,7 @@ def test_the_browser_keeps_only_what_a_reload_needs_in_this_tab_only(site, page)
     ask(page, "which scan do I need?")
     ask(page, PERSONAL)
     saved = saved_chat(page)
-    assert set(saved) == {"sender", "transcript", "pending", "open", "started", "savedAt"}
+    assert set(saved) == {"sender", "eraseKey", "transcript", "pending", "open", "started", "savedAt"}
     assert saved["pending"] is None
     assert {key for entry in saved["transcript"] for key in entry} <= {"from", "text", "buttons", "failed"}
     assert page.evaluate(f"localStorage.getItem('netfaq-chat:{site['rasa_url']}')") is None  # an old copy is removed
@@ -464,6 +464,7 @@ def test_delete_this_conversation_erases_it_everywhere(site, page):
     open_chat(page, site)
     ask(page, "how long does an echo take?")
     sender = saved_chat(page)["sender"]
+    assert len(saved_chat(page)["eraseKey"]) == 32  # made in this tab, sent with each message
     engine = sa.create_engine(database_url())
     assert sender in stored(engine)
     page.get_by_role("button", name="Delete this conversation").click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import threading
@@ -26,12 +27,12 @@ class Assistant:
     def __init__(self, url: str):
         self.url = url
 
-    def say(self, text: str, sender: str | None = None) -> list[dict]:
-        response = requests.post(
-            f"{self.url}/webhooks/rest/webhook",
-            json={"sender": sender or uuid.uuid4().hex, "message": text},
-            timeout=60,
-        )
+    def say(self, text: str, sender: str | None = None, erase_key: str | None = None) -> list[dict]:
+        """`erase_key`: the conversation's, as the chat page sends it with every message."""
+        body = {"sender": sender or uuid.uuid4().hex, "message": text}
+        if erase_key:
+            body["metadata"] = {"erase_key": erase_key}
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -220,15 +221,23 @@ def stored_senders() -> set[str]:
         return set(connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars())
 
 
+def stored_events(sender: str) -> list[str]:
+    engine = sa.create_engine(database_url())
+    with engine.connect() as connection:
+        query = sa.text("SELECT data FROM events WHERE sender_id = :s")
+        return list(connection.execute(query, {"s": sender}).scalars())
+
+
 def test_a_patient_erases_their_conversation_after_confirming_and_nothing_else_is_lost(assistant):
     keep, erase = uuid.uuid4().hex, uuid.uuid4().hex
-    assistant.say("how long does an echo take?", keep)
-    assistant.say("how long does an echo take?", erase)
-    asked = assistant.say("please delete my conversation", erase)
+    key = uuid.uuid4().hex
+    assistant.say("how long does an echo take?", keep, erase_key=uuid.uuid4().hex)
+    assistant.say("how long does an echo take?", erase, erase_key=key)
+    asked = assistant.say("please delete my conversation", erase, erase_key=key)
     assert "erase this whole conversation" in texts(asked)
     assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
     assert {keep, erase} <= stored_senders()
-    done = assistant.say("/affirm", erase)
+    done = assistant.say("/affirm", erase, erase_key=key)
     assert "Your conversation has been erased." in texts(done)
     assert {"erase_conversation": True} in [r.get("custom") for r in done]
     senders = stored_senders()
@@ -237,6 +246,19 @@ def test_a_patient_erases_their_conversation_after_confirming_and_nothing_else_i
     assistant.say("delete my conversation", keep)
     assert "nothing has been erased" in texts(assistant.say("/deny", keep))
     assert keep in stored_senders()
+
+
+@pytest.mark.parametrize("other_key", [None, "a-key-this-conversation-never-had"])
+def test_knowing_a_sender_id_is_not_enough_to_erase_the_conversation(assistant, other_key):
+    """Issue 22 item 12: only the key the patient's page sent first can erase the conversation."""
+    sender, key = uuid.uuid4().hex, uuid.uuid4().hex
+    assistant.say("how long does an echo take?", sender, erase_key=key)
+    assistant.say("delete my conversation", sender, erase_key=other_key)
+    refused = assistant.say("/affirm", sender, erase_key=other_key)
+    assert "can't delete this conversation from here" in texts(refused) and "Nothing has been deleted" in texts(refused)
+    assert not any(r.get("custom") for r in refused)  # the page is not told to forget it
+    assert sender in stored_senders()
+    assert key not in json.dumps(stored_events(sender))  # the key itself is never stored, only its digest
 
 
 def test_the_opening_message_says_what_is_kept_and_how_to_erase_it(assistant):

@@ -42,7 +42,15 @@
   var PHONE = /\b0\d{3} \d{3} \d{4}\b/g;
 
   function freshState(open) {
-    return { sender: newSenderId(), transcript: [], pending: null, open: open, started: false, savedAt: Date.now() };
+    return {
+      sender: newSenderId(),
+      eraseKey: randomHex(),
+      transcript: [],
+      pending: null,
+      open: open,
+      started: false,
+      savedAt: Date.now(),
+    };
   }
 
   function expired(saved) {
@@ -54,7 +62,7 @@
       // Earlier versions kept the whole transcript in localStorage with no expiry: remove it.
       window.localStorage.removeItem(STORAGE_KEY);
       var saved = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
-      if (saved && saved.sender && Array.isArray(saved.transcript) && !expired(saved)) return saved;
+      if (saved && saved.sender && saved.eraseKey && Array.isArray(saved.transcript) && !expired(saved)) return saved;
       window.sessionStorage.removeItem(STORAGE_KEY);
     } catch (e) {
       /* unreadable storage: start afresh */
@@ -62,10 +70,13 @@
     return freshState(false);
   }
 
-  function newSenderId() {
-    if (window.crypto.randomUUID) return "web-" + window.crypto.randomUUID();
+  function randomHex() {
     var bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    return "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function newSenderId() {
+    return "web-" + (window.crypto.randomUUID ? window.crypto.randomUUID() : randomHex());
   }
 
   var state = loadState();
@@ -82,6 +93,7 @@
       });
     return {
       sender: state.sender,
+      eraseKey: state.eraseKey,
       transcript: transcript,
       pending: state.pending,
       open: state.open,
@@ -292,7 +304,9 @@
       .fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook?sender=" + encodeURIComponent(state.sender), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: state.sender, message: message }),
+        // The erase key goes with every message: the first registers it, and only it can erase the
+        // conversation (the sender id travels in addresses and logs; this key stays in this tab).
+        body: JSON.stringify({ sender: state.sender, message: message, metadata: { erase_key: state.eraseKey } }),
         signal: controller ? controller.signal : undefined,
       })
       .then(function (response) {

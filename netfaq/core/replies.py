@@ -258,6 +258,14 @@ def uncovered_note(names: list[str]) -> str:
     )
 
 
+def erase_refused_text() -> str:
+    return (
+        "I can't delete this conversation from here: it can only be deleted from the browser tab it "
+        "was started in. Nothing has been deleted. If you need it deleted, please ask the hospital: "
+        "its staff can delete it for you."
+    )
+
+
 def no_answer_text(helpline: Helpline) -> str:
     return (
         "Sorry, I can't answer that right now because part of the assistant isn't responding. "
