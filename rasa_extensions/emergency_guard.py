@@ -191,10 +191,17 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         overruled = [level for level, peak in assessment.peaks.items() if peak < self._overrule_below[level]]
         categories = triage(text, assessment.findings, overruled, rules)
         category, also = (categories[0], categories[1:]) if categories else (None, ())
-        doubtful = not_happening_now(text, rules) or asks_about_something(text, rules)
+        # A question in which the model is sure nothing of any level is described (below the overrule
+        # bar for the levels it may overrule, below its own threshold for thoughts of suicide). A
+        # plea ("help me, something is very wrong") or the emergency button is not a question.
+        calm_question = "?" in text and all(
+            peak < (self._overrule_below[level] or self._thresholds[level]) for level, peak in assessment.peaks.items()
+        )
+        doubtful = calm_question or not_happening_now(text, rules) or asks_about_something(text, rules)
         if category is None and previous == EMERGENCY_INTENT and doubtful:
-            # The intent classifier alone heard an emergency in a question, or in signs that are
-            # over or supposed, and neither net found one: take its next guess instead.
+            # The intent classifier alone heard an emergency in a question ("I'm still breastfeeding,
+            # is that a problem?"), or in signs that are over or supposed, and neither net found
+            # one: take its next guess instead.
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
             next_guess = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 1.0}
             message.set(INTENT, next_guess, add_to_output=True)

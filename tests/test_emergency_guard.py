@@ -114,6 +114,20 @@ def test_urgent_problems_get_the_111_advice_from_the_rasa_server_too(guarded):
     assert advice == default_rules().advice("injection_site") and "111" in advice
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm breastfeeding at the moment, can I still have the liver scan?",
+        "should I carry on with my thyroid tablets the day of the MRI?",
+        "my wife is so nervous she has barely slept before her scan, how long will it take?",
+    ],
+)
+def test_a_question_the_classifier_alone_calls_an_emergency_takes_its_next_guess_when_the_model_is_sure(text, guarded):
+    """Ordinary questions with some context; the model finds nothing of any level in them."""
+    message = guarded(parsed(text, ("emergency", 0.6), ("ask_preparation", 0.3)))
+    assert message.get(INTENT)["name"] == "ask_preparation" and entity(message, "emergency_advice") is None
+
+
 @pytest.mark.parametrize("text", ["what are my chances?", "so is it cancer?", "how long have I got left"])
 def test_prognosis_and_diagnosis_requests_are_forced_to_request_diagnosis(text, guarded):
     message = guarded(parsed(text, ("ask_about_nets", 0.6), ("request_diagnosis", 0.3)))
