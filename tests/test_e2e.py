@@ -266,3 +266,12 @@ def test_the_opening_message_says_what_is_kept_and_how_to_erase_it(assistant):
     assert "personal details such as phone numbers removed, kept for 90 days" in welcome
     assert 'say "delete my conversation"' in welcome
     assert "in an emergency call 999" in welcome and "NHS 111 on 111" in welcome
+
+
+def test_a_treatment_or_a_test_our_sources_do_not_describe_is_never_answered_with_a_scan_s_facts(assistant):
+    """Issue 21 item 5, through the real servers: the name is recognised before any test's facts."""
+    treatment = texts(assistant.say("does my monthly octreotide injection hurt?"))
+    assert "can't give advice about medicines or treatments" in treatment
+    assert "radioactive" not in treatment.lower() and "Octreotide scan" not in treatment
+    other_test = texts(assistant.say("when do my liver function tests come back?"))
+    assert "our sources don't describe liver function tests" in other_test and "Liver ultrasound" not in other_test
