@@ -283,6 +283,21 @@ def reading_section(results: Results) -> list[str]:
     return lines
 
 
+def emergency_section(results: Results) -> list[str]:
+    """What recognising emergencies by meaning costs each message (stock Rasa has no such check)."""
+    if not results.emergency_ms:
+        return []
+    return [
+        "## The emergency check's cost",
+        "",
+        "Median milliseconds to judge one message as the guard does (wording patterns, then the model on "
+        "each sentence), measured in this run by bench/emergency.py. Stock Rasa has no emergency check, so "
+        "there is no ratio; its cost is part of our serving latency below.",
+        "",
+        *_table(("message", "ms"), [(message, _n(ms)) for message, ms in results.emergency_ms.items()]),
+    ]
+
+
 def serving_section(results: Results) -> list[str]:
     ours, stock = results.ours, results.stock
     startup = [
@@ -383,6 +398,7 @@ def markdown(results: Results, targets: Sequence[Target], charts: dict[str, Path
         *understanding_section(results.understanding),
         *answers_section(results),
         *reading_section(results),
+        *emergency_section(results),
         *serving_section(results),
         "## Charts",
         "",

@@ -29,6 +29,7 @@ class Results:
     answers: dict[str, Any] | None = None  # bench/answers.py: each set's summary, and the shared eval
     ours_new_wording: Serving | None = None  # ours again without the question-embedding cache
     reading: dict[str, Any] | None = None  # reading ease of every answer the knowledge base can give
+    emergency_ms: dict[str, float] | None = None  # the emergency check per message (bench/emergency.py)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any  # noqa: E402
 if __package__ in (None, ""):  # run as a script: make `bench` and `netfaq` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import answers, baseline, charts, report, serving, understanding  # noqa: E402
+from bench import answers, baseline, charts, emergency, report, serving, understanding  # noqa: E402
 from bench.results import Results, Training, targets  # noqa: E402
 from netfaq.core.paths import PROJECT_ROOT  # noqa: E402
 from netfaq.tools.training import current_model, latest_model  # noqa: E402
@@ -113,6 +113,10 @@ def run(args: argparse.Namespace) -> Results:
     logs.mkdir(parents=True, exist_ok=True)
     u = understanding.run(model, args.folds, say)
     reading = measure_reading()
+    say("emergency check: milliseconds per message, patterns and model (bench/emergency.py)")
+    emergency_ms = emergency.measure_cost()
+    for message, ms in emergency_ms.items():
+        say(f"  {message}: {ms} ms")
     answer_level = None if args.skip_answers else measure_answers(model, logs)
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as tmp:
         work = Path(tmp)
@@ -162,7 +166,9 @@ def run(args: argparse.Namespace) -> Results:
     }
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     training = Training(ours_s, ours_mb, stock_s)
-    return Results(generated, machine(), settings, u, training, ours, stock, answer_level, new_wording, reading)
+    return Results(
+        generated, machine(), settings, u, training, ours, stock, answer_level, new_wording, reading, emergency_ms
+    )
 
 
 def measure_reading() -> dict[str, Any]:

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from bench.report import emergency_section
 from bench.results import Results, Target, new_wording_targets
 from bench.run_all import code_version
 from bench.serving import Level, Serving, Startup
@@ -174,3 +175,12 @@ def test_the_latency_target_is_judged_again_with_every_question_new():
         )
     ]
     assert new_wording_targets(Results("now", {}, {}, None, None, _serving("ours", 60), None)) == []
+
+
+def test_the_emergency_check_s_cost_has_its_own_section_in_the_report():
+    costs = {"short, 1 parts": 4.2, "long, 9 parts": 61.0}
+    results = Results("now", {}, {}, None, None, None, None, emergency_ms=costs)
+    section = "\n".join(emergency_section(results))
+    assert "## The emergency check's cost" in section
+    assert "| short, 1 parts | 4.2 |" in section and "| long, 9 parts | 61.0 |" in section
+    assert emergency_section(Results("now", {}, {}, None, None, None, None)) == []
