@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import answerer, warm_up
 from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, NOT_COVERED, OUT_OF_SCOPE, REDIRECT, Answer, Turn
-from netfaq.core.dialogue import ANSWER_ACTION
+from netfaq.core.dialogue import ANSWER_ACTION, DEFER_HELP_INTENT, FALLBACK_INTENT
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.redirects import default_redirects
 from netfaq.core.replies import (
@@ -46,7 +46,6 @@ def _named(entities: List[Dict[str, Any]], kb: KnowledgeBase) -> tuple[str, ...]
     return tuple(dict.fromkeys(value for value in found if value in kb.procedures))
 
 
-DEFER_HELP_INTENT = "defer_help"  # forced by the emergency guard; the classifier's guess is next
 # With no emergency before, "I'll be fine, thanks" is answered as what the classifier took it for.
 CONVERSATION_RESPONSES = {
     "deny": "utter_deny_ack",
@@ -59,14 +58,18 @@ CONVERSATION_RESPONSES = {
 def latest_turn(tracker: Tracker, kb: KnowledgeBase) -> Turn:
     message = tracker.latest_message
     intent = message.get("intent") or {}
+    # The classifier's guesses after its first (Rasa's fallback and the emergency guard's forced
+    # intents are not guesses).
+    forced = (DEFER_HELP_INTENT, FALLBACK_INTENT, intent.get("name"))
+    guesses = [r for r in message.get("intent_ranking") or [] if r.get("name") not in forced]
     if intent.get("name") == DEFER_HELP_INTENT:
-        guesses = [r for r in message.get("intent_ranking") or [] if r.get("name") != DEFER_HELP_INTENT]
-        intent = guesses[0] if guesses else {}
+        intent, guesses = (guesses[0], guesses[1:]) if guesses else ({}, [])
     return Turn(
         text=message.get("text") or "",
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
         named=_named(message.get("entities") or [], kb),
+        guesses=tuple((str(g.get("name")), float(g.get("confidence") or 0.0)) for g in guesses[:2]),
     )
 
 

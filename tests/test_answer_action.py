@@ -194,3 +194,21 @@ async def test_weighing_up_waiting_a_few_messages_after_999_advice_gets_the_advi
     )
     events, messages = await run(tracker)
     assert [m["text"] for m in messages] == [default_rules().advice_again("chest_pain")] and events == []
+
+
+async def test_someone_the_classifier_may_hear_asking_for_support_gets_kindness_not_a_rephrase():
+    # Rasa's fallback, with asking for support as the classifier's first real guess.
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "ask_coping", "confidence": 0.52},
+        {"name": "redirect", "confidence": 0.42},
+    ]
+    tracker = make_tracker("nlu_fallback", text="everything is on top of me lately", intent_ranking=ranking)
+    events, messages = await run(tracker)
+    assert messages[0]["text"] != ASK_REPHRASE and ASK_WHICH_TEST not in messages[0]["text"]
+    assert "0808 800 4040" in messages[0]["text"] + "".join(m.get("text") or "" for m in messages[1:])
+    facts = next(e["value"] for e in events if e.get("name") == "last_facts")
+    assert facts and all(key.startswith("general/coping/") for key in facts)
+    # Without that guess, the same message is asked to be put another way.
+    events, messages = await run(make_tracker("nlu_fallback", text="everything is on top of me lately"))
+    assert messages[0]["text"] == ASK_REPHRASE

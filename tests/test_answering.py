@@ -250,6 +250,21 @@ def test_a_question_the_facts_answer_is_answered_even_if_classed_as_a_redirect(a
     assert any("radioactive" in unit.text.lower() for section in answer.sections for unit in section.units)
 
 
+def test_comparing_the_tests_talked_about_is_never_taken_for_a_redirect(answerer):
+    # "which one is quicker?" after two tests, classed as a redirect (its closest example, about
+    # costs, is further from it than any fact): it compares the two tests' durations.
+    history = [
+        past("how long does an echo take", "ask_duration", "echocardiogram"),
+        past("and the ultrasound?", "inform", "abdominal_ultrasound"),
+    ]
+    answer = answerer.answer(Turn("which one is quicker", "redirect", 0.85), history)
+    assert answer.kind == ANSWERED and set(answer.procedures) == {"echocardiogram", "abdominal_ultrasound"}
+    assert "echocardiogram/duration/1" in keys(answer, "echocardiogram")
+    # With no tests talked about, there is nothing to compare: the redirect stands.
+    alone = answerer.answer(Turn("which one is cheaper, NHS or private?", "redirect", 0.9))
+    assert (alone.kind, alone.redirect) == ("redirect", "costs")
+
+
 def test_a_correction_asks_the_last_question_again_for_the_test_meant(answerer):
     history = [past("how long does a PET scan take?", "ask_duration", "pet_ct")]
     answer = answerer.answer(
@@ -273,3 +288,61 @@ def test_say_that_again_simpler_and_more_use_the_last_answer(answerer):
     assert {u.key for s in more.sections for u in s.units} == {
         k for k in answerer.index.by_key if k.startswith(topic + "/")
     }
+
+
+def repeated_pairs(answerer, answer):
+    """Pairs of facts in one answer where one holds most of the other's words."""
+    contained, bar = answerer.index.contained, answerer.settings.repeated_words
+    pairs = []
+    for section in answer.sections:
+        numbers = [answerer.index.by_key[unit.key] for unit in section.units]
+        pairs += [
+            (answerer.index.units[a].key, answerer.index.units[b].key)
+            for n, a in enumerate(numbers)
+            for b in numbers[n + 1 :]
+            if max(contained[a, b], contained[b, a]) >= bar
+        ]
+    return pairs
+
+
+def test_no_two_facts_of_an_answer_say_the_same_thing(answerer, kb):
+    # The octreotide scan's "more scans over the next 24 to 48 hours" is filed under duration and
+    # during; a duration question gives it once.
+    duration = answerer.answer(Turn("how long will the octreotide scan take?", "ask_duration", 0.95))
+    assert "octreotide_scan/duration/2" in keys(duration, "octreotide_scan")
+    assert "octreotide_scan/during/2" not in keys(duration, "octreotide_scan")
+    # Every test asked about every topic, by its name: no answer repeats itself.
+    questions = {
+        "ask_duration": "how long does the {} take?",
+        "ask_during": "what happens during the {}?",
+        "ask_pain": "does the {} hurt?",
+        "ask_risks": "is the {} safe?",
+        "ask_what_is": "what is the {}?",
+        "ask_afterwards": "what happens after the {}?",
+    }
+    repeats = []
+    for procedure in kb.procedures.values():
+        for intent, question in questions.items():
+            answer = answerer.answer(Turn(question.format(procedure.name), intent, 0.95))
+            repeats += repeated_pairs(answerer, answer)
+    assert repeats == []
+
+
+def test_someone_who_may_need_support_is_never_asked_which_test(answerer):
+    # Taken for "simpler please" or a question about a test, without confidence, with the support
+    # intent among the classifier's next guesses: the coping facts, never "which test?".
+    for text, intent, confidence in [
+        ("this is all too much", "simplify", 0.4),
+        ("i have a scan next week and honestly i'm dreading it", "ask_preparation", 0.45),
+    ]:
+        alone = answerer.answer(Turn(text, intent, confidence))
+        assert alone.kind in (CLARIFY, NOT_UNDERSTOOD)  # what the guess turns into kindness
+        supported = answerer.answer(Turn(text, intent, confidence, guesses=(("ask_coping", 0.2),)))
+        assert supported.kind == ANSWERED
+        assert [u.topic for u in supported.sections[0].units] == ["coping"] * len(supported.sections[0].units)
+    # A support guess does not take over a question the facts answer.
+    answered = answerer.answer(Turn("how long does an echo take?", "ask_duration", 0.5, guesses=(("ask_coping", 0.3),)))
+    assert keys(answered, "echocardiogram")[0] == "echocardiogram/duration/1"
+    # Nor does an unlikely one.
+    unlikely = answerer.answer(Turn("this is all too much", "simplify", 0.4, guesses=(("ask_coping", 0.05),)))
+    assert unlikely.kind == NOT_UNDERSTOOD

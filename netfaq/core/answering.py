@@ -30,6 +30,7 @@ from netfaq.core.dialogue import (
     REDIRECT_INTENT,
     REPEAT_INTENT,
     SIMPLER_INTENT,
+    SUPPORT_INTENT,
 )
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.not_covered import TREATMENT, Naming, NotCovered, Uncovered, default_not_covered
@@ -88,6 +89,13 @@ class MatchSettings:
     # injection?" is answered. Measured on the answer sets (bench/answers.py --compare --try).
     redirect_lead: float = 0.0
     faq: float = 0.80  # a FAQ asked this closely like one of its phrasings answers, whatever test is named
+    # Two facts of one answer repeat each other when one holds this share of the other's words
+    # ("more scans over the next 24 to 48 hours" is filed under both duration and during): the
+    # later one is left out.
+    repeated_words: float = 0.8
+    # Someone the classifier thinks may be asking for support (among its first guesses, this likely)
+    # gets the coping facts and the helpline rather than "which test?" or "I didn't understand".
+    support_guess: float = 0.1
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
     question_cache: int = 4096  # questions whose embeddings are kept (0: none, as the benchmark runs)
 
@@ -113,6 +121,7 @@ class Turn:
     confidence: float = 1.0
     named: tuple[str, ...] = ()  # tests Rasa's entity extractor found (e.g. from a button)
     answered: tuple[str, ...] = ()
+    guesses: tuple[tuple[str, float], ...] = ()  # the classifier's next guesses, with their confidences
 
 
 @dataclass(frozen=True)
@@ -238,10 +247,29 @@ class Answerer:
         """`last_facts`: the keys of the facts the last answer gave (the conversation's state)."""
         # Synchronous from here to the return, so one answer's texts never mix with another's.
         self._this_answer = {}
+        answer = self._answer(turn, history, last_facts)
+        support = self._general_topic(SUPPORT_INTENT)
+        if answer.kind in (CLARIFY, NOT_UNDERSTOOD, OUT_OF_SCOPE) and support and self._may_need_support(turn):
+            # The support topic's own facts only: the message matched no fact well.
+            units = [i for i in self.index.indexes(None) if self.index.units[i].topic == support]
+            return Answer(ANSWERED, (Section(None, self._units(units)),))
+        return answer
+
+    def _may_need_support(self, turn: Turn) -> bool:
+        """Whether the classifier's first guesses include someone asking for support: "this is all
+        too much" (taken for "simpler please", not sure) is met kindly, not with "which test?"."""
+        guesses = [(turn.intent, turn.confidence), *turn.guesses][:3]
+        return any(name == SUPPORT_INTENT and confidence >= self.settings.support_guess for name, confidence in guesses)
+
+    def _answer(self, turn: Turn, history: Sequence[Turn], last_facts: Sequence[str]) -> Answer:
         sure = turn.confidence >= self.settings.confident
         if turn.intent == REDIRECT_INTENT and sure:
             kind, closeness = self.redirect_kinds.nearest(turn.text)
-            if closeness - self._closest_fact(self._read(turn, history)) >= self.settings.redirect_lead:
+            reading = self._read(turn, history)
+            # Comparing the tests talked about, or pointing at one ("which one is quicker?"), is a
+            # question about them, whatever the classifier heard.
+            about_the_tests = reading.about_tests and bool(reading.procedures)
+            if not about_the_tests and closeness - self._closest_fact(reading) >= self.settings.redirect_lead:
                 return Answer(REDIRECT, redirect=kind)
             turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
         if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure and last_facts:
@@ -405,7 +433,7 @@ class Answerer:
             about = [u for u in units if asked & set(self.words.content_words(u.text))]
             units = about or units
         sections = tuple(
-            Section(procedure, tuple(u for u in units if u.procedure == procedure))
+            Section(procedure, self._units([self.index.by_key[u.key] for u in units if u.procedure == procedure]))
             for procedure in dict.fromkeys(u.procedure for u in units)
         )
         return Answer(ANSWERED, sections, units[0].topic, short=turn.intent == SIMPLER_INTENT)
@@ -583,7 +611,13 @@ class Answerer:
         return ranked[0][0]
 
     def _units(self, numbers: list[int]) -> tuple[FactUnit, ...]:
-        return tuple(self.index.units[i] for i in numbers)
+        """The facts to give, leaving out any that repeats one before it."""
+        kept: list[int] = []
+        for i in numbers:
+            words = self.index.contained
+            if not any(max(words[i, k], words[k, i]) >= self.settings.repeated_words for k in kept):
+                kept.append(i)
+        return tuple(self.index.units[i] for i in kept)
 
     def _general_topic(self, intent: str | None) -> str | None:
         if intent and intent.startswith(QUESTION_PREFIX) and intent[len(QUESTION_PREFIX) :] in self.kb.general:

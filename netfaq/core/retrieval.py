@@ -100,6 +100,8 @@ class FactIndex:
         self._vectors = np.stack([self.embedded[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
         self._owners = np.array(owners, dtype=np.int64)
         self.by_key = {unit.key: number for number, unit in enumerate(self.units)}
+        # contained[b, a]: the share of fact b's meaningful words (weighted by rarity) found in fact a.
+        self.contained = np.stack([self.word_overlap(unit.text) for unit in self.units]) if self.units else None
 
     def similarities(self, question: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question to each unit (the best of its passages)."""

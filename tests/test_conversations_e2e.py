@@ -1,0 +1,98 @@
+"""Whole conversations through the real Rasa server and action server: what a message does to the
+conversation (another test, a correction, a request about the last answer, a request we can't
+handle, a plea for support, putting off help, a diagnosis request along the way)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+HELPLINE = "0808 800 4040"
+
+
+class Conversation:
+    def __init__(self, url: str):
+        self.url, self.sender = url, uuid.uuid4().hex
+
+    def say(self, text: str) -> str:
+        """The assistant's replies to one message, joined, buttons' titles included."""
+        body = {"sender": self.sender, "message": text}
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        parts = [m.get("text") or "" for m in response.json()]
+        parts += [b["title"] for m in response.json() for b in m.get("buttons") or []]
+        return "\n".join(parts)
+
+
+@pytest.fixture
+def talk(assistant_url):
+    return Conversation(assistant_url)
+
+
+def test_the_same_question_about_another_test(talk):
+    assert "how long an MRI scan takes" in talk.say("how long does the MRI take?")
+    pet = talk.say("what about for the PET?")
+    assert "how long a PET-CT scan takes" in pet and "MRI" not in pet
+
+
+def test_a_correction_asks_the_last_question_again_for_the_right_test(talk):
+    talk.say("how long does a PET scan take?")
+    bone = talk.say("oops, I meant the bone scan, not the PET")
+    assert "how long a bone scan takes" in bone and "PET" not in bone
+
+
+def test_which_is_quicker_compares_the_two_tests_just_talked_about(talk):
+    talk.say("how long does an echo take")
+    talk.say("and the ultrasound?")
+    quicker = talk.say("which one is quicker")
+    assert "half an hour" in quicker and "45 minutes" in quicker
+    assert "costs" not in quicker
+
+
+def test_no_fact_is_given_twice_in_one_answer(talk):
+    duration = talk.say("how long will the octreotide scan take?")
+    assert len(re.findall(r"24 to 48 hours", duration)) == 1
+
+
+def test_requests_about_the_last_answer(talk):
+    first = talk.say("how long will the octreotide scan take?")
+    assert "2 days" in first and "injection" in first
+    injection = talk.say("what did you say about the injection?")
+    assert "injection" in injection and "2 days" not in injection
+    again = talk.say("say that again")
+    assert "injection" in again
+
+
+def test_requests_we_cannot_handle_are_sent_where_they_can_be(talk):
+    parking = talk.say("where do I park?")
+    assert "parking" in parking and "Which test" not in parking
+    appointment = talk.say("can I change my appointment?")
+    assert "appointment letter" in appointment and "Which test" not in appointment
+
+
+def test_someone_struggling_gets_kindness_and_the_helpline_not_which_test(talk):
+    reply = talk.say("this is all too much")
+    assert HELPLINE in reply and "cope" in reply
+    assert "Which test" not in reply and "didn't quite understand" not in reply
+
+
+def test_putting_off_help_after_999_advice_gets_the_advice_again(talk):
+    assert "999" in talk.say("I have crushing chest pain")
+    again = talk.say("can it wait until my appointment on Monday?")
+    assert "999" in again and "appointment letter" not in again
+
+
+def test_someone_else_s_thoughts_of_suicide_get_samaritans(talk):
+    reply = talk.say("my friend keeps saying she'd be better off dead")
+    assert "116 123" in reply and "999" in reply
+
+
+def test_a_diagnosis_asked_along_a_test_s_conversation_is_declined(talk):
+    talk.say("what happens during a bone scan?")
+    reply = talk.say("so is it cancer then?")
+    assert "can't give a diagnosis" in reply and "The whole body is usually scanned" not in reply
