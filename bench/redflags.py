@@ -59,7 +59,9 @@ class Summary:
 
     def headline(self) -> str:
         parts = ", ".join(f"{e} {self.figure(e)}" for e in EXPECTS if self.total[e])
-        return f"{sum(self.passed.values())} of {sum(self.total.values())} ({parts}; over-triage {self.over_triage})"
+        failed = f"; {self.errors} requests failed" if self.errors else ""
+        passed, total = sum(self.passed.values()), sum(self.total.values())
+        return f"{passed} of {total} ({parts}; over-triage {self.over_triage}{failed})"
 
     def as_dict(self) -> dict:
         return {
@@ -140,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     report = {}
     for path in args.sets:
         summary = run(args.url, load_set(path))
+        if summary.errors == sum(summary.total.values()):
+            print(f"No reply from {args.url} to any message of {path}: is the assistant running there?")
+            return 1
         print(f"{path} (sha256 {checksum(path)[:12]}): {summary.headline()}")
         for (expect, category), n in sorted(summary.missed.items()):
             print(f"    missed {n}: {expect} {category}")

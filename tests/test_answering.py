@@ -346,3 +346,21 @@ def test_someone_who_may_need_support_is_never_asked_which_test(answerer):
     # Nor does an unlikely one.
     unlikely = answerer.answer(Turn("this is all too much", "simplify", 0.4, guesses=(("ask_coping", 0.05),)))
     assert unlikely.kind == NOT_UNDERSTOOD
+
+
+def test_a_condition_told_after_an_answer_is_about_the_test_in_focus(answerer):
+    history = [past("how do I get ready for the liver scan?", "ask_preparation", "liver_ultrasound")]
+    # Insulin means diabetes (data/language/patient_words.yml): the fasting fact that names it.
+    insulin = answerer.answer(Turn("I take insulin though", "tell_condition", 0.9), history)
+    assert insulin.procedures == ("liver_ultrasound",) and insulin.sections[0].gap == "suitability"
+    assert keys(insulin, "liver_ultrasound") == ["liver_ultrasound/preparation/2"]
+    # No fact names a pacemaker: our sources don't say, and nothing that only shares "got" is given.
+    history = [past("what happens during an MRI?", "ask_during", "mri_scan")]
+    pacemaker = answerer.answer(Turn("I've got a pacemaker", "tell_condition", 0.9), history)
+    assert pacemaker.sections[0].gap == "suitability" and keys(pacemaker, "mri_scan") == []
+    # A treatment told: the test in focus, with a word that the treatment is not covered.
+    chemo = answerer.answer(Turn("I'm on chemo at the moment", "tell_condition", 0.9), history)
+    assert chemo.procedures == ("mri_scan",) and chemo.sections[0].gap == "suitability"
+    assert [thing.id for thing in chemo.uncovered] == ["chemotherapy"]
+    # With no test talked about, which test?
+    assert answerer.answer(Turn("I'm diabetic", "tell_condition", 0.9)).kind == CLARIFY

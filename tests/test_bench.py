@@ -29,6 +29,7 @@ from bench.stats import (
     sweep,
     thresholds,
 )
+from netfaq.tools.processes import free_port
 
 
 def parsed(*ranking: tuple[str, float], intent: str | None = None, forced: bool = False) -> Parsed:
@@ -184,3 +185,11 @@ def test_the_emergency_check_s_cost_has_its_own_section_in_the_report():
     assert "## The emergency check's cost" in section
     assert "| short, 1 parts | 4.2 |" in section and "| long, 9 parts | 61.0 |" in section
     assert emergency_section(Results("now", {}, {}, None, None, None, None)) == []
+
+
+def test_red_flags_against_no_server_say_so_instead_of_scoring_zero(capsys):
+    from bench.redflags import main as redflags_main
+
+    port = free_port()  # nothing listens there
+    assert redflags_main(["tests/blind/redflags.yml", "--url", f"http://127.0.0.1:{port}"]) == 1
+    assert "No reply from" in capsys.readouterr().out

@@ -66,6 +66,8 @@ def test_requests_about_the_last_answer(talk):
     assert "injection" in injection and "2 days" not in injection
     again = talk.say("say that again")
     assert "injection" in again
+    plainer = talk.say("in plain English please?")
+    assert "injection" in plainer and "somatostatin" not in plainer  # the last answer, not what the scan is
 
 
 def test_requests_we_cannot_handle_are_sent_where_they_can_be(talk):
@@ -96,3 +98,10 @@ def test_a_diagnosis_asked_along_a_test_s_conversation_is_declined(talk):
     talk.say("what happens during a bone scan?")
     reply = talk.say("so is it cancer then?")
     assert "can't give a diagnosis" in reply and "The whole body is usually scanned" not in reply
+
+
+def test_a_condition_told_after_an_answer_gets_what_the_sources_say_for_that_test(talk):
+    talk.say("how do I get ready for the liver scan?")
+    insulin = talk.say("I take insulin though")
+    assert "don't say whether a liver ultrasound is suitable" in insulin
+    assert "diabetes, tell the scan team" in insulin and HELPLINE in insulin

@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from netfaq.core.dialogue import (
+    CONDITION_INTENT,
     CORRECTION_INTENT,
     DIAGNOSIS_INTENT,
     FALLBACK_INTENT,
@@ -157,6 +158,7 @@ class _Question:
     confident: bool
     bare: str = ""  # the question without the tests it names, for matching words
     own: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per test, the others left out
+    condition_told: bool = False  # "I take insulin though": only facts naming the condition fit
 
 
 @dataclass(frozen=True)
@@ -304,10 +306,12 @@ class Answerer:
         """A treatment or test our sources don't describe is named: with one of our tests, that test's
         facts and a word that the other is not covered; alone, general facts that answer the message
         (how NETs are treated), else the treatment redirect or "our sources don't describe it"."""
-        if not reading.named:
-            reading = replace(reading, procedures=())  # "does lanreotide affect it?" is not about the scan
+        if not reading.named and not reading.question.condition_told:
+            # "does lanreotide affect it?" is not about the scan; "I'm on chemo" told after an answer
+            # about a scan asks whether that scan suits them.
+            reading = replace(reading, procedures=())
         answer = self._respond(turn, reading, history)
-        if answer.kind == ANSWERED and (reading.named or not answer.procedures):
+        if answer.kind == ANSWERED and (reading.named or reading.question.condition_told or not answer.procedures):
             return replace(answer, uncovered=reading.uncovered)
         if any(thing.kind == TREATMENT for thing in reading.uncovered):
             return Answer(REDIRECT, redirect=self.not_covered.treatment_redirect)
@@ -331,7 +335,10 @@ class Answerer:
         corrected = self.finder.corrected(text, mentions)
         topic = topic_of(turn.intent)
         confident = topic is not None and turn.confidence >= self.settings.confident
-        if self.words.asks_suitability(text):
+        told_condition = turn.intent == CONDITION_INTENT and turn.confidence >= self.settings.confident
+        if told_condition or self.words.asks_suitability(text):
+            # "I take insulin though", after an answer: whether they can have the test in focus as
+            # they are, which our sources never say; the facts that mention it are given.
             topic, confident = SUITABILITY, True
         texts = [corrected]
         bare = self.finder.without_mentions(text, mentions)
@@ -383,7 +390,7 @@ class Answerer:
             procedures = [p for p in self._remembered(history, two=False) if p not in named] + named
         return _Reading(
             text=text,
-            question=_Question(tuple(texts), topic, confident, bare=bare, own=own),
+            question=_Question(tuple(texts), topic, confident, bare=bare, own=own, condition_told=told_condition),
             named=tuple(named),
             procedures=tuple(procedures),
             about_tests=comparing or pointed is not None,
@@ -468,7 +475,14 @@ class Answerer:
             # radioactive?": the tracer is a very small amount of a radioactive substance), so a
             # results question is not answered with the scan's timings.
             shared = self.index.word_overlap(question.bare)
-            strong = [i for i in ranked if scores[i] >= s.override and shared[i] > 0][: s.best_facts]
+            # A condition told ("I take insulin though") needs facts naming it, not ones sharing
+            # "take"; or the one fact closest on meaning, if close ("I can't lie flat": "you may be
+            # able to sit up instead").
+            needed = s.shared_words if question.condition_told else 1e-6
+            strong = [i for i in ranked if scores[i] >= s.override and shared[i] >= needed]
+            if question.condition_told and ranked[0] not in strong and scores[ranked[0]] >= s.sure:
+                strong.insert(0, ranked[0])
+            strong = strong[: s.best_facts]
             return Section(procedure, self._units(strong), gap=question.topic)
         if not ranked or scores[ranked[0]] < s.minimum:
             return Section(procedure, (), gap="")

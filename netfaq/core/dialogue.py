@@ -17,6 +17,7 @@ SIMPLER_INTENT = "simplify"  # the last answer in plainer words
 REPEAT_INTENT = "repeat_answer"  # the last answer again, or the part asked about
 MORE_INTENT = "more_detail"  # every fact of the last answer's topic for that test
 REDIRECT_INTENT = "redirect"  # a request the assistant can't handle (data/hospital/redirects.yml)
+CONDITION_INTENT = "tell_condition"  # "I take insulin though": can they have the test in focus, so ask
 SUPPORT_INTENT = "ask_coping"  # someone struggling: the coping facts and the helpline, never "which test?"
 
 ANSWER_ACTION = "action_answer_question"
@@ -38,6 +39,7 @@ INTENTS = (
     REPEAT_INTENT,
     MORE_INTENT,
     REDIRECT_INTENT,
+    CONDITION_INTENT,
     SUPPORT_INTENT,
 )
 ACTIONS = (ANSWER_ACTION, HANDOFF_ACTION, NEGATIVE_FEEDBACK_ACTION, WELCOME_ACTION)
