@@ -48,6 +48,19 @@ def test_a_faq_is_written_in_one_file_and_answered_without_retraining(knowledge,
     assert all(u.topic != "bring_someone" for s in unrelated.sections for u in s.units)
 
 
+def test_a_faq_s_plain_versions_are_written_and_must_keep_its_numbers(knowledge):
+    answer = "You can bring 1 adult with you into the waiting area."
+    with pytest.raises(EditRefused) as caught:
+        add_faq("bring_two", "Can I bring someone?", [answer], "visiting", PHRASINGS, knowledge, plain=["Bring 2."])
+    assert "plain version has other figures or numbers than the text: 1, 2" in str(caught.value)
+    with pytest.raises(EditRefused) as caught:
+        add_faq("bring_two", "Can I bring someone?", [answer], "visiting", PHRASINGS, knowledge, plain=["a", "b"])
+    assert "2 plain versions for 1 answers" in str(caught.value)
+    plain = "1 adult can come in with you."
+    add_faq("bring_one", "Can I bring someone?", [answer], "visiting", PHRASINGS, knowledge, plain=[plain])
+    assert load_knowledge(knowledge).general["bring_one"].facts[0].plain == plain
+
+
 @pytest.mark.parametrize(
     ("faq_id", "source", "problem"),
     [

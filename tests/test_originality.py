@@ -1,4 +1,5 @@
-"""Facts are in our own words: none repeats 12 or more consecutive words of a source document."""
+"""Facts, and their plain versions, are in our own words: none repeats 12 or more consecutive words
+of a source document."""
 
 import pytest
 
@@ -11,6 +12,8 @@ def test_no_fact_repeats_twelve_words_of_a_source(kb):
     known = read_shingles(SOURCE_SHINGLES_FILE)
     assert len(known) > 1000
     texts = {unit.key: unit.text for unit in fact_units(kb)}
+    texts.update({f"{unit.key} (plain)": unit.fact.plain for unit in fact_units(kb) if unit.fact.plain})
+    assert len(texts) > len(fact_units(kb))  # the plain versions are checked too
     assert copied(texts, known) == []
 
 

@@ -38,6 +38,14 @@ def test_facts_with_a_heading_and_a_source_line(kb):
     )
 
 
+def test_simpler_gives_each_fact_in_plain_words_with_the_same_heading_and_source(kb):
+    section = Section("liver_ultrasound", units(kb, "liver_ultrasound/preparation/2", "liver_ultrasound/during/1"))
+    usual, simpler = section_text(kb, section, TODAY), section_text(kb, section, TODAY, short=True)
+    for unit in section.units:
+        assert unit.fact.text in usual and unit.fact.plain in simpler and unit.fact.text not in simpler
+    assert usual.splitlines()[0] == simpler.splitlines()[0] and usual.splitlines()[-1] == simpler.splitlines()[-1]
+
+
 def test_facts_from_several_topics_have_the_test_as_heading(kb):
     chosen = units(kb, "abdominal_ultrasound/what_is/3", "abdominal_ultrasound/arrival/1")
     text = section_text(kb, Section("abdominal_ultrasound", chosen), TODAY)

@@ -74,6 +74,7 @@ class Fact:
     text: str
     sources: tuple[str, ...]
     said_of: str | None = None  # set when the source says it of something else (another test)
+    plain: str | None = None  # the same fact in plain words, for "simpler please"
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,15 @@ class KnowledgeBase:
     general: dict[str, GeneralTopic]
     helpline: Helpline
     aliases: dict[str, str] = field(default_factory=dict)
+
+
+def capitalised(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def figures_and_numbers(text: str) -> set[str]:
+    """The {figures} and the numbers a fact's text states ("{fasting}", "24", "1")."""
+    return set(re.findall(r"\{\w+\}|\d+(?:\.\d+)?", text))
 
 
 def alias_clashes(aliases: Iterable[str], kb: KnowledgeBase) -> list[str]:
@@ -347,10 +357,21 @@ class _Loader:
                 continue
             used_figures.update(names)
             cited += [figures[name].source for name in names]
-            rendered = text.format(**{name: figures[name].display for name in names})
-            rendered = rendered[0].upper() + rendered[1:]
-            facts.append(Fact(rendered, tuple(dict.fromkeys(cited)), raw.get("said_of")))
+            plain = raw.get("plain")
+            if plain is not None and not self._same_figures(path, where, text, plain):
+                continue
+            values = {name: figures[name].display for name in names}
+            rendered = [capitalised(t.format(**values)) if t else None for t in (text, plain)]
+            facts.append(Fact(rendered[0], tuple(dict.fromkeys(cited)), raw.get("said_of"), rendered[1]))
         return tuple(facts)
+
+    def _same_figures(self, path: Path, where: str, text: str, plain: str) -> bool:
+        """A plain version keeps every figure and number of its fact, and adds none."""
+        in_text, in_plain = figures_and_numbers(text), figures_and_numbers(plain)
+        if in_text != in_plain:
+            differ = sorted(in_text ^ in_plain)
+            self.problem(path, where, f"plain version has other figures or numbers than the text: {', '.join(differ)}")
+        return in_text == in_plain
 
     def _load_general(self, path: Path, sources: dict[str, Source]) -> dict[str, GeneralTopic]:
         data = self._read(path, GENERAL_SCHEMA)

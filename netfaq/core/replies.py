@@ -105,10 +105,11 @@ def helpline_sentence(helpline: Helpline) -> str:
 def section_text(kb: KnowledgeBase, section: Section, today: date, short: bool = False) -> str:
     """One test's part of an answer (or the general facts): the facts with their sources; or what our
     sources don't say, with what they do say; or the closest facts, said to be possibly not the answer.
-    `short` ("simpler please"): each fact's first sentence only, which says what matters most."""
+    `short` ("simpler please"): each fact in plain words (where a fact has no plain version, its
+    first sentence, which says what matters most)."""
     facts = [unit.fact for unit in section.units]
     if short:
-        facts = [replace(fact, text=sentences(fact.text)[0]) for fact in facts]
+        facts = [replace(fact, text=fact.plain or sentences(fact.text)[0]) for fact in facts]
     cited = _cited(facts)
     helpline = f"{helpline_sentence(kb.helpline)}"
     if section.procedure is None:

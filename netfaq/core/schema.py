@@ -18,7 +18,9 @@ _FACT = {
     "additionalProperties": False,
     # `said_of`: what the source says the fact of, when that is not this test itself (a fact
     # borrowed from another test's page, e.g. "ultrasound scans in general"). Answers say so.
-    "properties": {"text": _TEXT, "source": _ID, "said_of": _TEXT},
+    # `plain`: the same fact in plain words (reading age 9 to 11), for "simpler please"; the
+    # same figures and numbers as the text.
+    "properties": {"text": _TEXT, "plain": _TEXT, "source": _ID, "said_of": _TEXT},
 }
 
 _FIGURE = {

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 FAQ_EXAMPLE = (
     "netfaq faq add --id bring_someone --question 'Can I bring someone with me?' \\\n"
-    "      --answer 'You can bring one adult with you to the waiting area.' --source hospital_visiting \\\n"
+    "      --answer 'You can bring one adult with you to the waiting area.' \\\n"
+    "      --plain 'One adult can come with you and wait with you.' --source hospital_visiting \\\n"
     "      --asked-as 'can my husband come with me' --asked-as 'can i bring a friend'"
 )
 
@@ -147,7 +148,7 @@ def cmd_faq_add(args: argparse.Namespace) -> int:
     from netfaq.tools.faqs import add_faq
 
     try:
-        written = add_faq(args.id, args.question, args.answer, args.source, args.asked_as)
+        written = add_faq(args.id, args.question, args.answer, args.source, args.asked_as, plain=args.plain or [])
     except EditRefused as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -818,6 +819,9 @@ def parser() -> argparse.ArgumentParser:
     faq_add.add_argument("--id", required=True, help="lower case and underscores, e.g. bring_someone")
     faq_add.add_argument("--question", required=True, help="the FAQ as the answer's heading")
     faq_add.add_argument("--answer", required=True, action="append", help="one fact, in our words (repeatable)")
+    faq_add.add_argument(
+        "--plain", action="append", help="that fact in plain words, reading age 9 to 11 (repeatable, one per --answer)"
+    )
     faq_add.add_argument("--source", required=True, help="the id in data/knowledge/sources.yml it comes from")
     faq_add.add_argument("--asked-as", required=True, action="append", help="a way patients ask it (repeatable)")
 

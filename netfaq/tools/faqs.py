@@ -16,12 +16,17 @@ from netfaq.core.paths import KNOWLEDGE_DIR
 from netfaq.core.schema import ID_PATTERN
 
 
-def faq_yaml(faq_id: str, question: str, answers: list[str], source: str, asked_as: list[str]) -> str:
+def faq_yaml(
+    faq_id: str, question: str, answers: list[str], source: str, asked_as: list[str], plain: list[str] = ()
+) -> str:
+    facts = [
+        {"text": text, **({"plain": plain[n]} if plain else {}), "source": source} for n, text in enumerate(answers)
+    ]
     data = {
         "faq": {
             "id": faq_id,
             "question": question,
-            "answer": [{"text": text, "source": source} for text in answers],
+            "answer": facts,
             "asked_as": asked_as,
         }
     }
@@ -37,10 +42,14 @@ def add_faq(
     source: str,
     asked_as: list[str],
     knowledge_dir: Path = KNOWLEDGE_DIR,
+    plain: list[str] = (),
 ) -> Path:
-    """Write data/knowledge/faqs/<id>.yml after checking the knowledge base with it, or raise EditRefused."""
+    """Write data/knowledge/faqs/<id>.yml after checking the knowledge base with it, or raise EditRefused.
+    `plain`: each answer in plain words ("simpler please"), one per answer, in the same order."""
     target = knowledge_dir / "faqs" / f"{faq_id}.yml"
     problems = [] if re.fullmatch(ID_PATTERN, faq_id) else [f"id '{faq_id}' must be lower case letters, digits and _"]
+    if plain and len(plain) != len(answers):
+        problems.append(f"{len(plain)} plain versions for {len(answers)} answers: give one for each, in order")
     problems += [
         f"answer {number} is not a sentence a patient can use: {text!r}"
         for number, text in enumerate(answers, 1)
@@ -50,7 +59,7 @@ def add_faq(
         raise EditRefused(target, problems)
     if target.exists():
         raise EditRefused(target, [f"FAQ '{faq_id}' already exists: edit the file"])
-    text = faq_yaml(faq_id, question, answers, source, asked_as)
+    text = faq_yaml(faq_id, question, answers, source, asked_as, plain)
     problems = problems_with(knowledge_dir, {f"faqs/{target.name}": text})
     if problems:
         raise EditRefused(target, [f"{p.entry}: {p.message}" for p in problems])
