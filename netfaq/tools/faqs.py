@@ -7,6 +7,7 @@ soon as the action server reloads the knowledge base: no intent, no domain chang
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -17,7 +18,7 @@ from netfaq.core.schema import ID_PATTERN
 
 
 def faq_yaml(
-    faq_id: str, question: str, answers: list[str], source: str, asked_as: list[str], plain: list[str] = ()
+    faq_id: str, question: str, answers: list[str], source: str, asked_as: list[str], plain: Sequence[str] = ()
 ) -> str:
     facts = [
         {"text": text, **({"plain": plain[n]} if plain else {}), "source": source} for n, text in enumerate(answers)
@@ -42,7 +43,7 @@ def add_faq(
     source: str,
     asked_as: list[str],
     knowledge_dir: Path = KNOWLEDGE_DIR,
-    plain: list[str] = (),
+    plain: Sequence[str] = (),
 ) -> Path:
     """Write data/knowledge/faqs/<id>.yml after checking the knowledge base with it, or raise EditRefused.
     `plain`: each answer in plain words ("simpler please"), one per answer, in the same order."""
