@@ -6,6 +6,7 @@ Screenshots go to tests/output/screenshots/.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 import uuid
@@ -387,13 +388,18 @@ def say(site, sender: str, text: str) -> str:
     return " ".join(r.get("text", "") for r in response.json())
 
 
+TORN = ("hello thanks goodbye yes no", "thank you but no, what happens, how long, results?")
+
+
 def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     """A patient chats; staff sign in, find the conversation redacted and flagged, note it, label, export."""
     sender = f"review-{uuid.uuid4().hex[:8]}"
     assert "stop eating" in say(site, sender, "how do I prepare for an ultrasound? ring me on 07700 900123")
-    # A turn that falls to fallback (gibberish goes confidently to out_of_scope, and a forged
-    # "/nlu_fallback" payload is read as words): a message torn between two intents.
-    say(site, sender, "thanks but what about the gel")
+    # Turns that fall to fallback (gibberish goes confidently to out_of_scope, and a forged
+    # "/nlu_fallback" payload is read as words): messages that say several things at once, so the
+    # classifier is torn between intents whatever it was trained on.
+    for text in TORN:
+        say(site, sender, text)
     assert "0808 800 4040" in say(site, sender, "can I talk to a nurse")
 
     response = page.goto(review_site + "/")
@@ -431,7 +437,8 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     shot(page, "review-transcript")
 
     page.get_by_role("link", name="Training inbox").click()
-    item = page.locator(".inbox li", has_text="what about the gel")
+    item = page.locator(".inbox li", has_text=re.compile("|".join(map(re.escape, TORN)))).first
+    asked = next(text for text in TORN if text in item.inner_text())
     item.get_by_label("Intent").select_option("ask_during")
     item.get_by_role("button", name="Add to training data").click()
     page.get_by_role("heading", name="Labelled (1)").wait_for()
@@ -439,7 +446,7 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as Rasa NLU YAML").click()
     nlu = Path(download.value.path()).read_text(encoding="utf-8")
-    assert '- intent: ask_during\n  examples:\n  - text: "thanks but what about the gel"' in nlu
+    assert f'- intent: ask_during\n  examples:\n  - text: "{asked}"' in nlu
     assert page.csp_errors == []
 
 
