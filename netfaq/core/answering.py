@@ -627,8 +627,8 @@ class Answerer:
     def _units(self, numbers: list[int]) -> tuple[FactUnit, ...]:
         """The facts to give, leaving out any that repeats one before it."""
         kept: list[int] = []
+        words = self.index.contained
         for i in numbers:
-            words = self.index.contained
             if not any(max(words[i, k], words[k, i]) >= self.settings.repeated_words for k in kept):
                 kept.append(i)
         return tuple(self.index.units[i] for i in kept)

@@ -367,11 +367,10 @@ class _Loader:
 
     def _same_figures(self, path: Path, where: str, text: str, plain: str) -> bool:
         """A plain version keeps every figure and number of its fact, and adds none."""
-        in_text, in_plain = figures_and_numbers(text), figures_and_numbers(plain)
-        if in_text != in_plain:
-            differ = sorted(in_text ^ in_plain)
+        differ = sorted(figures_and_numbers(text) ^ figures_and_numbers(plain))
+        if differ:
             self.problem(path, where, f"plain version has other figures or numbers than the text: {', '.join(differ)}")
-        return in_text == in_plain
+        return not differ
 
     def _load_general(self, path: Path, sources: dict[str, Source]) -> dict[str, GeneralTopic]:
         data = self._read(path, GENERAL_SCHEMA)
