@@ -7,7 +7,10 @@ scope): the intent is a hint, and the conversation so far says which test a foll
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from collections import Counter
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -15,9 +18,36 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import answerer, warm_up
-from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, NOT_COVERED, OUT_OF_SCOPE, REDIRECT, Answer, Turn
-from netfaq.core.dialogue import ANSWER_ACTION, DEFER_HELP_INTENT, FALLBACK_INTENT
+from netfaq.core.answering import (
+    ANSWERED,
+    CLARIFY,
+    DECLINE,
+    NOT_COVERED,
+    OUT_OF_SCOPE,
+    REDIRECT,
+    Answer,
+    MatchSettings,
+    Turn,
+)
+from netfaq.core.dialogue import (
+    ANSWER_ACTION,
+    APPOINTMENT_INTENT,
+    CORRECTION_INTENT,
+    DEFER_HELP_INTENT,
+    FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    QUESTION_PREFIX,
+)
 from netfaq.core.knowledge import KnowledgeBase
+from netfaq.core.patient_dates import (
+    Heard,
+    hear,
+    in_conversation,
+    tells_only_when,
+    told_as_data,
+    told_from_data,
+    without_when,
+)
 from netfaq.core.redirects import default_redirects
 from netfaq.core.replies import (
     ASK_REPHRASE,
@@ -34,11 +64,20 @@ from netfaq.core.replies import (
 )
 from netfaq.core.replies import OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT
 from netfaq.core.safety import default_rules
+from netfaq.core.timeline import Timeline, local_now, timeline
+from netfaq.core.timeline_wording import CALENDAR_NAME, calendar_file, timeline_payload, timeline_text
+
+logger = logging.getLogger(__name__)
 
 OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
 PROCEDURE_ENTITY = "procedure"
 LAST_FACTS_SLOT = "last_facts"  # the keys of the facts the last answer gave: "say that again", "simpler"
 REMINDER_TURNS = 3  # messages after a self-harm disclosure that also get its reminder
+UNSURE_INTENTS = (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)  # the classifier's way of saying it isn't sure
+APPOINTMENT_SLOT = "appointment"  # the day and time of the test talked about, as the patient gave them
+# A message's metadata may set the clock (tests and benchmarks only: the REST channel passes it on
+# only with NETFAQ_TEST_CLOCK=1), so dates can be checked against a fixed today.
+CLOCK_METADATA = "now"
 
 
 def _named(entities: List[Dict[str, Any]], kb: KnowledgeBase) -> tuple[str, ...]:
@@ -115,6 +154,122 @@ def safety_reminder(tracker: Tracker) -> str | None:
     return None
 
 
+def patient_now(tracker: Tracker, kb: KnowledgeBase) -> datetime:
+    """Now in the hospital's time zone, or the clock the message's metadata sets (tests only)."""
+    given = (tracker.latest_message.get("metadata") or {}).get(CLOCK_METADATA)
+    now = local_now(kb.timelines) if kb.timelines else datetime.now().astimezone()
+    try:
+        set_clock = datetime.fromisoformat(given) if isinstance(given, str) else None
+    except ValueError:
+        set_clock = None
+    return set_clock.replace(tzinfo=set_clock.tzinfo or now.tzinfo) if set_clock else now
+
+
+def says_when(turn: Turn, settings: MatchSettings) -> bool:
+    """Whether the message may tell when the test is ("it's on Friday at 2"), or correct the day
+    ("sorry, it's actually the 10th"): the classifier's intent, or its first guess when it was
+    unsure of any; whether a day or time is really in it, `appointment_told` finds out. A message
+    it took for a question ("it's on Friday, does it hurt?") is answered as one."""
+    likeliest = turn.guesses[0] if turn.intent in UNSURE_INTENTS and turn.guesses else (turn.intent, turn.confidence)
+    if likeliest[0] == APPOINTMENT_INTENT and likeliest[1] >= settings.appointment_guess:
+        return True
+    return turn.intent == CORRECTION_INTENT and turn.confidence >= settings.confident and not turn.named
+
+
+def as_question(turn: Turn, settings: MatchSettings) -> Turn:
+    """A message taken for a day told that asks something too: the classifier's likeliest question
+    kind, or none, and the facts decide."""
+    questions = [(name, confidence) for name, confidence in turn.guesses if name.startswith(QUESTION_PREFIX)]
+    if questions and questions[0][1] >= settings.support_guess:
+        return replace(turn, intent=questions[0][0], confidence=questions[0][1], guesses=())
+    return replace(turn, intent=None, confidence=0.0, guesses=())
+
+
+def timing_topic(current: Any, text: str) -> str | None:
+    """The timing the message asks about, by meaning: "fasting from when?" -> preparation."""
+    rules = current.kb.timelines
+    return current.timing_topic(text, [step.figure for step in rules.steps]) if rules else None
+
+
+def asked_topic(answer: Answer) -> str | None:
+    """What the answer was about: the intent's topic, else the topic most of its first facts share
+    (not of facts given only as the closest, which may not answer it)."""
+    if answer.topic or not answer.sections or answer.sections[0].partial:
+        return answer.topic
+    topics = Counter(unit.topic for unit in answer.sections[0].units)
+    return topics.most_common(1)[0][0] if topics else None
+
+
+def personal_timeline(
+    dispatcher: CollectingDispatcher, tracker: Tracker, current: Any, answer: Answer, text: str
+) -> List[EventType]:
+    """After an answer: the patient's own dates for what was asked, worked out from the test's
+    figures, from the day and time in this message or kept from earlier ones. The test is the
+    answer's (the one the kept day is for, if it is one of them)."""
+    kb = current.kb
+    kept = tracker.get_slot(APPOINTMENT_SLOT)
+    remembered = told_from_data(kept)
+    # An answer about no test (the helpline's hours, say) completes a day kept for the test talked
+    # about ("it's at 10 in the morning"), and starts none: "it's Saturday though" is about today.
+    kept_for = remembered[0] if remembered and remembered[0] in kb.procedures else None
+    candidates = list(answer.procedures) or ([kept_for] if kept_for else [])
+    if not candidates:
+        return []
+    procedure = remembered[0] if remembered and remembered[0] in candidates else candidates[0]
+    now = patient_now(tracker, kb)
+    heard_here = hear(text, now)
+    heard = in_conversation(heard_here, procedure, kept, current.words.corrects(text))
+    meant = timing_topic(current, text)
+    found = timeline(kb, procedure, heard, meant or asked_topic(answer), now)
+    if found is None and heard_here.told and meant is None:
+        found = timeline(kb, procedure, heard, None, now)  # a day told: every timing the test has
+    if found is not None and found.without_figure and meant is None:
+        found = None  # "an echo takes half an hour" needs no "no dates to work out" after it
+    if found is not None:
+        return send_timeline(dispatcher, kb, found, now, heard if heard_here.told else None)
+    # A day told with a question no timing answers ("it's on Friday, does it hurt?"): kept for later.
+    return [SlotSet(APPOINTMENT_SLOT, told_as_data(procedure, heard.told))] if heard_here.told and heard.told else []
+
+
+def send_timeline(
+    dispatcher: CollectingDispatcher, kb: KnowledgeBase, found: Timeline, now: datetime, keep: Heard | None
+) -> List[EventType]:
+    """The timeline's text, its data and calendar file for the chat page; the day kept if new."""
+    custom: Dict[str, Any] = {"timeline": timeline_payload(found)}
+    ics = calendar_file(kb, found, now)
+    if ics is not None:
+        custom["calendar"] = {"filename": CALENDAR_NAME, "text": ics.decode("utf-8")}
+    dispatcher.utter_message(text=timeline_text(kb, found, now.date()), json_message=custom)
+    told = keep.told if keep else None
+    return [SlotSet(APPOINTMENT_SLOT, told_as_data(found.procedure, told))] if told else []
+
+
+def appointment_told(
+    dispatcher: CollectingDispatcher, tracker: Tracker, current: Any, turn: Turn
+) -> List[EventType] | None:
+    """ "My scan is on Friday at 2": the timeline for the test it is about (named, or talked about),
+    or "which test?" with the day kept. None when the message gives no day or time after all."""
+    kb = current.kb
+    now = patient_now(tracker, kb)
+    heard_here = hear(turn.text, now)
+    if heard_here.told is None and heard_here.problem is None:
+        return None
+    procedures = current.tests_meant(turn, past_turns(tracker, kb))
+    if not procedures:
+        dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
+        told = heard_here.told
+        return [SlotSet(APPOINTMENT_SLOT, told_as_data(None, told))] if told else []
+    procedure = procedures[0]
+    corrects = turn.intent == CORRECTION_INTENT or current.words.corrects(turn.text)
+    heard = in_conversation(heard_here, procedure, tracker.get_slot(APPOINTMENT_SLOT), corrects)
+    found = timeline(kb, procedure, heard, timing_topic(current, turn.text), now)
+    if found is None:
+        found = timeline(kb, procedure, heard, None, now)  # every timing, for a day told with no question
+    if found is None:
+        return None
+    return [SlotSet("procedure", procedure), *send_timeline(dispatcher, kb, found, now, heard)]
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return ANSWER_ACTION
@@ -133,16 +288,32 @@ class ActionAnswerQuestion(Action):
         if turn.intent in CONVERSATION_RESPONSES:
             dispatcher.utter_message(response=CONVERSATION_RESPONSES[turn.intent])
             return []
-        answer = current.answer(turn, past_turns(tracker, kb), tracker.get_slot(LAST_FACTS_SLOT) or ())
+        now = patient_now(tracker, kb)
+        if says_when(turn, current.settings):
+            if tells_only_when(turn.text, now):
+                told = appointment_told(dispatcher, tracker, current, turn)
+                if told is not None:
+                    return told
+            else:
+                turn = as_question(turn, current.settings)  # "my MRI is on Friday, does it hurt?"
+        # What the message asks, without when the test is: "Friday at 2" matches no fact.
+        asked = replace(turn, text=without_when(turn.text, now) or turn.text)
+        answer = current.answer(asked, past_turns(tracker, kb), tracker.get_slot(LAST_FACTS_SLOT) or ())
         if answer.kind == ANSWERED:
             events = self._answered(dispatcher, kb, answer)
+            try:
+                events += personal_timeline(dispatcher, tracker, current, answer, turn.text)
+            except Exception:  # the answer itself has gone out: a failed timeline must not take it back
+                logger.exception("Personal timeline failed; the answer was sent without it")
             reminder = safety_reminder(tracker)
             if reminder:
                 dispatcher.utter_message(text=reminder)
             return events
         if answer.kind == CLARIFY:
             dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
-            return [SlotSet("topic", answer.topic)]
+            told = hear(turn.text, patient_now(tracker, kb)).told
+            kept = [SlotSet(APPOINTMENT_SLOT, told_as_data(None, told))] if told and (told.day or told.at) else []
+            return [SlotSet("topic", answer.topic), *kept]
         if answer.kind == DECLINE:
             dispatcher.utter_message(text=decline_diagnosis_text(kb.helpline))
             return []

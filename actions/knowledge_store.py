@@ -51,6 +51,10 @@ def answerer() -> Answerer:
 def warm_up() -> None:
     """Build the answerer and answer one question, so the action server is warm when it first
     reports healthy: the first patient after a (re)start does not wait for the encoder and index."""
+    from datetime import datetime
+
     from netfaq.core.answering import Turn
+    from netfaq.core.patient_dates import hear
 
     answerer().answer(Turn("how long does an ultrasound take?", "ask_duration", 1.0))
+    hear("my scan is at 2pm on Friday", datetime.now().astimezone())  # loads the date reader's model

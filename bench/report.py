@@ -256,6 +256,44 @@ def answers_section(results: Results) -> list[str]:
     return lines
 
 
+def timelines_section(results: Results) -> list[str]:
+    """Personal timelines (bench/timelines.py): the patient's own dates worked out right, by set."""
+    found = (results.answers or {}).get("timelines") or {}
+    if not found:
+        return []
+
+    def share(tally: dict[str, int]) -> str:
+        return f"{tally['right'] / tally['total']:.1%} ({tally['right']}/{tally['total']})" if tally["total"] else "–"
+
+    rows = [
+        (
+            name,
+            share(s["messages"]),
+            share(s["turns"]),
+            share(s["conversations"]),
+            f"{s['invented']}/{s['no_figure_items']}",
+        )
+        for name, s in found.items()
+    ]
+    kinds = sorted({k for s in found.values() for k in s["by_kind"]})
+    kind_rows = [
+        (name, *(f"{s['by_kind'][k]['right']}/{s['by_kind'][k]['total']}" if k in s["by_kind"] else "–" for k in kinds))
+        for name, s in found.items()
+    ]
+    return [
+        "## Personal timelines: the patient's own dates",
+        "",
+        "Messages and conversations with a day and time in British wording, the expected times computed by hand "
+        "by people who saw only the sources (bench/timelines.py). Right: every expected date, time or problem "
+        "asked back is in the reply's timeline data; invented: dates worked out where the sources give no figure.",
+        "",
+        *_table(("set", "messages right", "turns right", "conversations right", "invented / no-figure items"), rows),
+        "",
+        *_table(("set", *kinds), kind_rows),
+        "",
+    ]
+
+
 def reading_section(results: Results) -> list[str]:
     """Flesch reading ease (netfaq/core/reading_ease.py): the median and the ten hardest answers, for
     every answer the knowledge base can give and for the replies to each answer set."""
@@ -397,6 +435,7 @@ def markdown(results: Results, targets: Sequence[Target], charts: dict[str, Path
         *targets_section(targets),
         *understanding_section(results.understanding),
         *answers_section(results),
+        *timelines_section(results),
         *reading_section(results),
         *emergency_section(results),
         *serving_section(results),

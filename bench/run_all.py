@@ -22,7 +22,7 @@ from typing import Any  # noqa: E402
 if __package__ in (None, ""):  # run as a script: make `bench` and `netfaq` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import answers, baseline, charts, emergency, report, serving, understanding  # noqa: E402
+from bench import answers, baseline, charts, emergency, report, serving, timelines, understanding  # noqa: E402
 from bench.results import Results, Training, targets  # noqa: E402
 from netfaq.core.paths import PROJECT_ROOT  # noqa: E402
 from netfaq.tools.training import current_model, latest_model  # noqa: E402
@@ -183,14 +183,18 @@ def measure_reading() -> dict[str, Any]:
 def measure_answers(model: Path, logs: Path) -> dict[str, Any]:
     """Our answer sets and ../shared/eval through our servers (bench/answers.py)."""
     say(f"answers: {', '.join(sorted(answers.SETS))} and the shared eval, through our servers")
-    with serving.our_servers(model=model, log_dir=logs) as url:
+    with serving.our_servers(model=model, log_dir=logs, rasa_env=timelines.TEST_CLOCK_ENV) as url:
         sets = [answers.run_set(name, answers.rest_sender(url)) for name in sorted(answers.SETS)]
         shared = answers.run_shared_eval(url, logs.parent / "shared-eval")
+        personal = timelines.run_sets(url)
     for result in sets:
         say("  " + answers.describe(result).replace("\n", "\n  "))
     if shared is not None:
         say("  " + answers.describe_shared(shared).replace("\n", "\n  "))
-    return {"sets": [r.summary() for r in sets], "shared_eval": shared}
+    for name, figures in personal.items():
+        m, c = figures["messages"], figures["conversations"]
+        say(f"  {name}: messages {m['right']}/{m['total']}, conversations {c['right']}/{c['total']}")
+    return {"sets": [r.summary() for r in sets], "shared_eval": shared, "timelines": personal}
 
 
 def write(results: Results, out: Path) -> list[Path]:

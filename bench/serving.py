@@ -153,11 +153,17 @@ def group_rss_mb(group: int) -> float:
 NO_QUESTION_CACHE = {"NETFAQ_MATCH_SETTINGS": "question_cache=0"}
 
 
-def start_ours(model: Path, log_dir: Path, database: Path, action_env: dict[str, str] | None = None) -> Servers:
+def start_ours(
+    model: Path,
+    log_dir: Path,
+    database: Path,
+    action_env: dict[str, str] | None = None,
+    rasa_env: dict[str, str] | None = None,
+) -> Servers:
     """Our action server and Rasa server on free loopback ports, conversations stored in `database`."""
     action_port, rasa_port = free_port(), free_port()
     actions = start_action_server(action_port, log_dir, action_env)
-    env = {"NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(database)}
+    env = {**(rasa_env or {}), "NETFAQ_DB_DIALECT": "sqlite", "NETFAQ_DB_NAME": str(database)}
     try:
         rasa = start_rasa_server(rasa_port, action_port, model, log_dir, env=env)
     except BaseException:
@@ -172,6 +178,7 @@ def our_servers(
     action_env: dict[str, str] | None = None,
     model: Path | None = None,
     log_dir: Path | None = None,
+    rasa_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """`url` itself, or our servers started with `model` (default: the latest), stopped afterwards."""
     if url:
@@ -181,7 +188,7 @@ def our_servers(
     if model is None:
         raise SystemExit("no trained model in models/: run `make train` first")
     with tempfile.TemporaryDirectory(prefix="netfaq-bench-") as folder:
-        servers = start_ours(model, log_dir or Path(folder), Path(folder) / "conversations.db", action_env)
+        servers = start_ours(model, log_dir or Path(folder), Path(folder) / "conversations.db", action_env, rasa_env)
         try:
             wait_until_up(f"http://127.0.0.1:{servers.action_port}/health", servers.actions)
             wait_until_up(f"{servers.url}/", servers.rasa)

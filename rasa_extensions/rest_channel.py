@@ -133,6 +133,8 @@ def asks_to_erase(messages: list[dict[str, Any]]) -> bool:
 
 
 ERASE_KEY_DIGEST = "erase_key_sha256"  # in the message's metadata: the key itself never enters Rasa
+TEST_CLOCK_SETTING = "NETFAQ_TEST_CLOCK"  # "1": a message's metadata.now sets the clock (tests only)
+TEST_CLOCK_METADATA = "now"  # read by actions/answer.py
 
 
 class AlwaysAnsweringRestInput(RestInput):
@@ -141,10 +143,17 @@ class AlwaysAnsweringRestInput(RestInput):
         return "rest"
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """Only the erase key's digest is passed on (and so stored with the message), never the key."""
+        """Only the erase key's digest is passed on (and so stored with the message), never the key;
+        and, on a server started for tests with NETFAQ_TEST_CLOCK=1, the clock the message sets."""
         metadata = (request.json or {}).get("metadata") if isinstance(request.json, dict) else None
+        passed: dict[str, Any] = {}
         digest = erase_key_digest((metadata or {}).get("erase_key"))
-        return {ERASE_KEY_DIGEST: digest} if digest else None
+        if digest:
+            passed[ERASE_KEY_DIGEST] = digest
+        clock = (metadata or {}).get(TEST_CLOCK_METADATA)
+        if os.environ.get(TEST_CLOCK_SETTING) == "1" and isinstance(clock, str) and len(clock) <= 32:
+            passed[TEST_CLOCK_METADATA] = clock
+        return passed or None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         app_holder: dict[str, Any] = {}

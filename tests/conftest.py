@@ -112,10 +112,11 @@ def trained_model() -> Path:
 
 @pytest.fixture(scope="session")
 def assistant_url(trained_model: Path, tmp_path_factory) -> str:
-    """The real action server and Rasa server on loopback ports, started once for every test that talks to them."""
+    """The real action server and Rasa server on loopback ports, started once for every test that talks to them;
+    a message's metadata may set the clock (NETFAQ_TEST_CLOCK), for tests of dates."""
     from netfaq.tools.processes import running_assistant
 
-    with running_assistant(trained_model, tmp_path_factory.mktemp("logs")) as url:
+    with running_assistant(trained_model, tmp_path_factory.mktemp("logs"), {"NETFAQ_TEST_CLOCK": "1"}) as url:
         yield url
 
 

@@ -212,3 +212,158 @@ async def test_someone_the_classifier_may_hear_asking_for_support_gets_kindness_
     # Without that guess, the same message is asked to be put another way.
     events, messages = await run(make_tracker("nlu_fallback", text="everything is on top of me lately"))
     assert messages[0]["text"] == ASK_REPHRASE
+
+
+MONDAY_CLOCK = {"metadata": {"now": "2026-12-07T10:00"}}  # Monday 7 December 2026, as the REST channel passes it
+
+
+def kept_day(procedure, day, at=None, past=False):
+    """The appointment slot's value for a test's day (and time), as the answer action keeps it."""
+    return {"procedure": procedure, "day": day, "at": at, "past": past, "year_given": False, "earlier": None}
+
+
+def timeline_of(messages):
+    return [m["custom"]["timeline"] for m in messages if (m.get("custom") or {}).get("timeline")]
+
+
+async def test_a_day_and_time_with_a_fasting_question_gets_the_patients_own_start():
+    tracker = make_tracker(
+        "ask_preparation",
+        [procedure_entity("abdominal_ultrasound")],
+        text="my ultrasound is at 2pm on friday, when should I stop eating?",
+        **MONDAY_CLOCK,
+    )
+    events, messages = await run(tracker)
+    assert timeline_of(messages) == [
+        {"procedure": "abdominal_ultrasound", "appointment": "2026-12-11T14:00", "fasting": "2026-12-11T08:00"}
+    ]
+    text = messages[-1]["text"]
+    assert "from 8am on Friday 11 December" in text and "stop eating for 6 hours" in text
+    assert "appointment letter says for sure" in text and "Source: Cancer Research UK" in text
+    calendar = messages[-1]["custom"]["calendar"]
+    assert calendar["filename"].endswith(".ics") and "DTSTART;TZID=Europe/London:20261211T080000" in calendar["text"]
+    kept = kept_day("abdominal_ultrasound", "2026-12-11", "14:00")
+    assert SlotSet("appointment", kept) in events
+
+
+async def test_the_kept_day_answers_a_later_question():
+    kept = kept_day("liver_ultrasound", "2026-11-20", None, past=True)
+    tracker = make_tracker(
+        "ask_results",
+        text="when should I get the results?",
+        slots={"procedure": "liver_ultrasound", "appointment": kept},
+        events=user_event("I had my liver ultrasound on 20 November", "tell_appointment", "liver_ultrasound"),
+        **MONDAY_CLOCK,
+    )
+    events, messages = await run(tracker)
+    (found,) = timeline_of(messages)
+    assert found["results_time"] == ["2026-11-27", "2026-12-04"] and found["chase_after"] == ["2026-12-04"]
+    assert not any(getattr(e, "key", None) == "appointment" for e in events)  # nothing new to keep
+
+
+async def test_a_test_without_the_figure_gets_no_dates():
+    tracker = make_tracker(
+        "ask_preparation",
+        [procedure_entity("mri_scan")],
+        text="my MRI is on friday at 2, when do I stop eating?",
+        **MONDAY_CLOCK,
+    )
+    _, messages = await run(tracker)
+    (found,) = timeline_of(messages)
+    assert found == {"procedure": "mri_scan", "appointment": "2026-12-11T14:00", "no_figure": True}
+    assert "can't work out dates" in messages[-1]["text"] and "calendar" not in messages[-1]["custom"]
+
+
+async def test_an_appointment_told_with_no_test_known_asks_which_and_keeps_the_day(kb):
+    tracker = make_tracker("tell_appointment", text="it's on the 14th at 10:30", **MONDAY_CLOCK)
+    events, messages = await run(tracker)
+    assert messages[0]["text"] == ASK_WHICH_TEST
+    kept = kept_day(None, "2026-12-14", "10:30")
+    assert events == [SlotSet("appointment", kept)]
+
+
+async def test_an_appointment_told_about_the_test_in_focus_gets_its_timeline():
+    tracker = make_tracker(
+        "tell_appointment",
+        text="sorry, it's the 15th at 10:30 not the 14th",
+        slots={"procedure": "abdominal_ultrasound"},
+        events=user_event("how do I prepare for an ultrasound?", "ask_preparation", "abdominal_ultrasound"),
+        **MONDAY_CLOCK,
+    )
+    events, messages = await run(tracker)
+    (found,) = timeline_of(messages)
+    assert found["appointment"] == "2026-12-15T10:30" and found["fasting"] == "2026-12-15T04:30"
+    assert SlotSet("procedure", "abdominal_ultrasound") in events
+
+
+async def test_a_date_that_cannot_be_right_is_asked_again():
+    tracker = make_tracker(
+        "tell_appointment",
+        [procedure_entity("abdominal_ultrasound")],
+        text="my ultrasound is on 31 February",
+        **MONDAY_CLOCK,
+    )
+    events, messages = await run(tracker)
+    assert timeline_of(messages) == [{"procedure": "abdominal_ultrasound", "problem": "impossible_date"}]
+    assert "doesn't exist" in messages[-1]["text"]
+    assert not any(getattr(e, "key", None) == "appointment" for e in events)
+
+
+async def test_a_day_corrected_gets_the_timeline_again_for_the_new_day():
+    kept = kept_day("octreotide_scan", "2026-12-09")
+    tracker = make_tracker(
+        "correct_test",
+        text="sorry it's actually the 10th",
+        slots={"procedure": "octreotide_scan", "appointment": kept},
+        events=user_event("my octreotide scan is on the 9th", "tell_appointment", "octreotide_scan"),
+        **MONDAY_CLOCK,
+    )
+    _, messages = await run(tracker)
+    (found,) = timeline_of(messages)
+    assert found["appointment"] == "2026-12-10" and found["further_scans"] == ["2026-12-11", "2026-12-12"]
+
+
+async def test_a_day_the_classifier_was_unsure_of_is_still_read_when_it_guessed_a_day_told():
+    kept = kept_day("abdominal_ultrasound", "2026-12-09", "14:00")
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "tell_appointment", "confidence": 0.52}]
+    tracker = make_tracker(
+        "nlu_fallback",
+        text="sorry it's actually the 10th",
+        slots={"procedure": "abdominal_ultrasound", "appointment": kept},
+        intent_ranking=ranking,
+        **MONDAY_CLOCK,
+    )
+    _, messages = await run(tracker)
+    (found,) = timeline_of(messages)
+    assert found["appointment"] == "2026-12-10T14:00" and found["fasting"] == "2026-12-10T08:00"
+
+
+async def test_a_question_asked_with_a_day_is_answered_and_the_day_kept():
+    tracker = make_tracker(
+        "ask_pain", [procedure_entity("mri_scan")], text="my MRI is on Friday at 2, does it hurt?", **MONDAY_CLOCK
+    )
+    events, messages = await run(tracker)
+    assert timeline_of(messages) == [] and "MRI" in messages[0]["text"]
+    kept = kept_day("mri_scan", "2026-12-11", "14:00")
+    assert SlotSet("appointment", kept) in events
+
+
+async def test_a_day_told_with_a_question_answers_the_question_and_keeps_the_day():
+    ranking = [{"name": "tell_appointment", "confidence": 0.78}, {"name": "ask_pain", "confidence": 0.19}]
+    tracker = make_tracker(
+        "tell_appointment",
+        [procedure_entity("mri_scan")],
+        text="my MRI is on friday at 2, does it hurt?",
+        intent_ranking=ranking,
+        **MONDAY_CLOCK,
+    )
+    events, messages = await run(tracker)
+    assert "MRI scan" in messages[0]["text"] and timeline_of(messages) == []  # answered, no "no dates"
+    assert SlotSet("procedure", "mri_scan") in events
+    assert (
+        SlotSet(
+            "appointment",
+            kept_day("mri_scan", "2026-12-11", "14:00"),
+        )
+        in events
+    )

@@ -177,6 +177,37 @@ def test_buttons_and_the_procedure_slot(site, page):
     shot(page, "procedure-slot")
 
 
+def test_a_personal_timeline_downloads_as_a_calendar_file(site, page, tmp_path):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    open_chat(page, site)
+    ask(page, "my ultrasound is at 2pm on Friday, when should I stop eating?")
+    link = page.locator("a.netfaq-calendar")
+    link.wait_for()
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)  # the next Friday after today
+    assert f"from 8am on Friday {friday.day} " in page.locator(".netfaq-bot", has=link).inner_text()
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".ics"
+    events = {str(e["summary"]): e for e in Calendar.from_ical(saved.read_bytes()).walk("VEVENT")}
+    fasting = events["Ultrasound scan: stop eating"]
+    assert fasting.decoded("dtstart") == datetime(
+        friday.year, friday.month, friday.day, 8, tzinfo=ZoneInfo("Europe/London")
+    )
+    assert "Source: Cancer Research UK" in str(fasting["description"]) and fasting.walk("VALARM")
+    assert "Ultrasound scan (as you told the assistant)" in events
+    page.reload()  # the link is kept with the conversation
+    page.locator("a.netfaq-calendar").wait_for()
+    assert page.csp_errors == []
+    shot(page, "timeline-calendar")
+
+
 def test_which_test_buttons(site, page):
     open_chat(page, site)
     ask(page, "is it safe?")

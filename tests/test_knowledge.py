@@ -55,6 +55,9 @@ def test_structured_figures_match_the_sources(kb):
     assert (us["fasting"].value, us["fasting"].unit) == (6, "hours")
     assert (us["longest_duration"].value, us["longest_duration"].unit) == (45, "minutes")
     assert (us["results_time"].min, us["results_time"].max, us["results_time"].unit) == (1, 2, "weeks")
+    for test in ("abdominal_ultrasound", "liver_ultrasound"):  # "a couple of weeks" to contact the doctor
+        chase = kb.procedures[test].figures["chase_after"]
+        assert (chase.display, chase.value, chase.unit) == ("a couple of weeks", 2, "weeks")
     echo = kb.procedures["echocardiogram"].figures["typical_duration"]
     assert (echo.value, echo.unit, echo.display) == (30, "minutes", "about half an hour")
     octreo = kb.procedures["octreotide_scan"].figures

@@ -89,6 +89,7 @@
         var kept = { from: entry.from, text: entry.text };
         if (entry.failed) kept.failed = true;
         if (entry.buttons && entry.buttons.length) kept.buttons = entry.buttons;
+        if (entry.calendar) kept.calendar = entry.calendar;
         return kept;
       });
     return {
@@ -249,6 +250,7 @@
     }
     var children = [el("span", { class: "netfaq-visually-hidden", text: "Assistant said: " })];
     if (entry.text) children.push(renderBotText(entry.text));
+    if (entry.calendar) children.push(calendarLink(entry.calendar));
     if (entry.buttons && entry.buttons.length) {
       var group = el("div", { class: "netfaq-buttons", role: "group", "aria-label": "Suggested replies" });
       entry.buttons.forEach(function (button) {
@@ -269,6 +271,17 @@
       children.push(feedback);
     }
     return el("div", { class: "netfaq-msg netfaq-bot" }, children);
+  }
+
+  /* A personal timeline's dates as a calendar file (made by the server), downloaded with one tap. */
+  function calendarLink(calendar) {
+    var file = new Blob([calendar.text], { type: "text/calendar;charset=utf-8" });
+    return el("a", {
+      class: "netfaq-calendar",
+      href: URL.createObjectURL(file),
+      download: calendar.filename,
+      text: "Add these dates to your calendar (.ics file)",
+    });
   }
 
   function renderAll() {
@@ -333,6 +346,10 @@
         var erased = false;
         (replies || []).forEach(function (reply) {
           if (reply.custom && reply.custom.erase_conversation) erased = true;
+          var newest = state.transcript[state.transcript.length - 1];
+          if (reply.custom && reply.custom.calendar && newest && newest.from === "bot") {
+            newest.calendar = reply.custom.calendar; // sent just after the timeline's text
+          }
           if (reply.text || (reply.buttons && reply.buttons.length)) {
             state.transcript.push({ from: "bot", text: reply.text || "", buttons: reply.buttons || [] });
           }

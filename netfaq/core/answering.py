@@ -98,6 +98,12 @@ class MatchSettings:
     # gets the coping facts and the helpline rather than "which test?" or "I didn't understand".
     support_guess: float = 0.1
     follow_up: float = 0.45  # an unclear message about the last test needs a fact this close
+    # A timing fact (fasting, results, later scans) this close to a message with a day in it means
+    # the message asks about that timing; below, a day told asks for every timing worked out.
+    timing_question: float = 0.3
+    # A message the classifier thinks may tell when the test is (its intent or first guess, this
+    # likely) is read for a day and time; with one, it gets the patient's own timeline.
+    appointment_guess: float = 0.3
     question_cache: int = 4096  # questions whose embeddings are kept (0: none, as the benchmark runs)
 
 
@@ -256,6 +262,30 @@ class Answerer:
             units = [i for i in self.index.indexes(None) if self.index.units[i].topic == support]
             return Answer(ANSWERED, (Section(None, self._units(units)),))
         return answer
+
+    def tests_meant(self, turn: Turn, history: Sequence[Turn] = ()) -> tuple[str, ...]:
+        """The tests a message is about, named or from the conversation ("it's on Friday at 2")."""
+        self._this_answer = {}
+        return self._read(turn, history).procedures
+
+    def timing_closeness(self, text: str, figures: Sequence[str]) -> list[tuple[float, str]]:
+        """How close in meaning the message is to each timing fact (a fact stating one of `figures`,
+        of any test), closest first, with the fact's topic: "fasting from when?" is closest to a
+        fasting fact (preparation), "which days do I keep free?" to the later scans'."""
+        self._this_answer = {}
+        expanded = self.words.expand(text)
+        asked = self.finder.without_mentions(expanded, self.finder.find(expanded))  # what, not which test
+        scores = self.similarities(_Question((asked,), None, False))
+        wanted = set(figures)
+        closeness = [
+            (float(scores[i]), u.topic) for i, u in enumerate(self.index.units) if wanted & set(u.fact.figures)
+        ]
+        return sorted(closeness, reverse=True)
+
+    def timing_topic(self, text: str, figures: Sequence[str]) -> str | None:
+        """The topic of the timing fact the message asks about, if one is close enough."""
+        closest = self.timing_closeness(text, figures)
+        return closest[0][1] if closest and closest[0][0] >= self.settings.timing_question else None
 
     def _may_need_support(self, turn: Turn) -> bool:
         """Whether the classifier's first guesses include someone asking for support: "this is all

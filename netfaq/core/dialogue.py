@@ -18,6 +18,7 @@ REPEAT_INTENT = "repeat_answer"  # the last answer again, or the part asked abou
 MORE_INTENT = "more_detail"  # every fact of the last answer's topic for that test
 REDIRECT_INTENT = "redirect"  # a request the assistant can't handle (data/hospital/redirects.yml)
 CONDITION_INTENT = "tell_condition"  # "I take insulin though": can they have the test in focus, so ask
+APPOINTMENT_INTENT = "tell_appointment"  # "my scan is on Friday at 2": their own timeline for the test
 SUPPORT_INTENT = "ask_coping"  # someone struggling: the coping facts and the helpline, never "which test?"
 
 ANSWER_ACTION = "action_answer_question"
@@ -40,6 +41,7 @@ INTENTS = (
     MORE_INTENT,
     REDIRECT_INTENT,
     CONDITION_INTENT,
+    APPOINTMENT_INTENT,
     SUPPORT_INTENT,
 )
 ACTIONS = (ANSWER_ACTION, HANDOFF_ACTION, NEGATIVE_FEEDBACK_ACTION, WELCOME_ACTION)

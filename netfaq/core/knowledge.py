@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 import yaml
@@ -24,6 +25,7 @@ from netfaq.core.schema import (
     NOT_IN_SOURCES,
     PROCEDURE_SCHEMA,
     SOURCES_SCHEMA,
+    TIMELINES_SCHEMA,
     TOPICS,
 )
 
@@ -75,6 +77,7 @@ class Fact:
     sources: tuple[str, ...]
     said_of: str | None = None  # set when the source says it of something else (another test)
     plain: str | None = None  # the same fact in plain words, for "simpler please"
+    figures: tuple[str, ...] = ()  # the names of the figures it states (a personal timeline cites it)
 
 
 @dataclass(frozen=True)
@@ -145,12 +148,41 @@ class Helpline:
 
 
 @dataclass(frozen=True)
+class TimelineStep:
+    """What a figure of that name works out for a patient's own test date (data/knowledge/timelines.yml)."""
+
+    figure: str
+    works_out: str  # one of schema.TIMELINE_WORKINGS
+    label: str
+    answers: tuple[str, ...]  # the question topics it belongs to
+
+
+@dataclass(frozen=True)
+class TimelineRules:
+    timezone: str
+    furthest_ahead_days: int
+    recently_passed_days: int
+    steps: tuple[TimelineStep, ...]
+    bank_holidays: tuple[str, str | None] | None = None  # (country, region) of the `holidays` package
+
+
+# What each kind of working needs of a figure: its fields, and the units it may be in.
+_WORKING_NEEDS = {
+    "start_before": (("value",), ("hours",)),
+    "window_after": (("min", "max"), ("days", "weeks")),
+    "date_after": (("value",), ("days", "weeks")),
+    "days_reached": (("min", "max"), ("hours",)),
+}
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     sources: dict[str, Source]
     procedures: dict[str, Procedure]
     general: dict[str, GeneralTopic]
     helpline: Helpline
     aliases: dict[str, str] = field(default_factory=dict)
+    timelines: TimelineRules | None = None
 
 
 def capitalised(text: str) -> str:
@@ -263,10 +295,53 @@ class _Loader:
             procedures[procedure.id] = procedure
             self._claim_aliases(path, procedure, alias_owner)
 
+        timelines = self._load_timelines(self.directory / "timelines.yml", procedures)
         if self.problems or helpline is None:
             raise KnowledgeBaseError(self.problems)
         aliases = {alias: owner for alias, (owner, _) in sorted(alias_owner.items())}
-        return KnowledgeBase(sources, procedures, general, helpline, aliases)
+        return KnowledgeBase(sources, procedures, general, helpline, aliases, timelines)
+
+    def _load_timelines(self, path: Path, procedures: dict[str, Procedure]) -> TimelineRules | None:
+        """Optional: without the file, answers give no personal dates. Every figure a step names
+        must have what its working needs, in every test that has it."""
+        if not path.exists():
+            return None
+        data = self._read(path, TIMELINES_SCHEMA)
+        if data is None:
+            return None
+        raw = data["timelines"]
+        try:
+            ZoneInfo(raw["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(path, "timelines", f"unknown time zone '{raw['timezone']}'")
+        steps = []
+        for figure, step in raw["steps"].items():
+            entry = f"timelines, step '{figure}'"
+            for topic in step["answers"]:
+                if topic not in TOPICS:
+                    self.problem(path, entry, f"unknown topic '{topic}' in answers (topics: {', '.join(TOPICS)})")
+            fields, units = _WORKING_NEEDS[step["works_out"]]
+            for procedure in procedures.values():
+                found = procedure.figures.get(figure)
+                if found is None:
+                    continue
+                missing = [name for name in fields if getattr(found, name) is None]
+                if missing or found.unit not in units:
+                    self.problem(
+                        path,
+                        entry,
+                        f"procedure '{procedure.id}' figure '{figure}' can't be worked out as {step['works_out']}: "
+                        f"it needs {' and '.join(fields)} in {' or '.join(units)}",
+                    )
+            steps.append(TimelineStep(figure, step["works_out"], step["label"], tuple(step["answers"])))
+        holidays_raw = raw.get("bank_holidays")
+        return TimelineRules(
+            timezone=raw["timezone"],
+            furthest_ahead_days=raw["furthest_ahead_days"],
+            recently_passed_days=raw["recently_passed_days"],
+            steps=tuple(steps),
+            bank_holidays=(holidays_raw["country"], holidays_raw.get("region")) if holidays_raw else None,
+        )
 
     def _read(self, path: Path, schema: dict[str, Any]) -> dict[str, Any] | None:
         if not path.exists():
@@ -362,7 +437,7 @@ class _Loader:
                 continue
             values = {name: figures[name].display for name in names}
             rendered = [capitalised(t.format(**values)) if t else None for t in (text, plain)]
-            facts.append(Fact(rendered[0], tuple(dict.fromkeys(cited)), raw.get("said_of"), rendered[1]))
+            facts.append(Fact(rendered[0], tuple(dict.fromkeys(cited)), raw.get("said_of"), rendered[1], tuple(names)))
         return tuple(facts)
 
     def _same_figures(self, path: Path, where: str, text: str, plain: str) -> bool:

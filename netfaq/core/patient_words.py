@@ -28,6 +28,11 @@ class PatientWords:
     comparing_topics: dict[str, re.Pattern[str]]
     same_meaning: dict[str, str]  # word stem -> the stem of the first word of its group
     repeat_words: frozenset[str]  # stems of the words of a request to repeat the last answer
+    correcting_words: frozenset[str] = frozenset()  # stems of words that say a new day replaces the old
+
+    def corrects(self, text: str) -> bool:
+        """Whether the message says it replaces what was said before ("sorry, it's actually ...")."""
+        return any(word_stem(word.lower().replace("'", "")) in self.correcting_words for word in _WORD.findall(text))
 
     def expand(self, text: str) -> str:
         """Short forms written out ("hw long b4 my scn" -> "how long before my scan")."""
@@ -99,6 +104,7 @@ def load_patient_words(path: Path = PATIENT_WORDS_FILE) -> PatientWords:
             which: tuple(re.compile(pattern) for pattern in patterns) for which, patterns in raw["pointing"].items()
         },
         repeat_words=frozenset(word_stem(str(w).lower()) for w in raw["repeat_words"]),
+        correcting_words=frozenset(word_stem(str(w).lower()) for w in raw["correcting_words"]),
         same_meaning={
             word_stem(str(word).lower()): word_stem(str(group[0]).lower())
             for group in raw["same_meaning"]

@@ -199,3 +199,46 @@ FAQ_SCHEMA = {
         }
     },
 }
+
+# How a test's figures become a patient's own dates (data/knowledge/timelines.yml).
+TIMELINE_WORKINGS = ("start_before", "window_after", "date_after", "days_reached")
+TIMELINES_SCHEMA = {
+    "type": "object",
+    "required": ["timelines"],
+    "additionalProperties": False,
+    "properties": {
+        "timelines": {
+            "type": "object",
+            "required": ["timezone", "furthest_ahead_days", "recently_passed_days", "steps"],
+            "additionalProperties": False,
+            "properties": {
+                "timezone": _TEXT,
+                "bank_holidays": {
+                    "type": "object",
+                    "required": ["country"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                        "region": {"type": "string", "pattern": "^[A-Z]{2,3}$"},
+                    },
+                },
+                "furthest_ahead_days": {"type": "integer", "minimum": 1},
+                "recently_passed_days": {"type": "integer", "minimum": 0},
+                "steps": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["works_out", "label", "answers"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "works_out": {"enum": list(TIMELINE_WORKINGS)},
+                            "label": _TEXT,
+                            "answers": {"type": "array", "minItems": 1, "items": _ID},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
