@@ -335,17 +335,27 @@ def _parsed(run: str, now: datetime, past: bool) -> Told | None:
         named = _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] if weekday else None
         day = _day_of_month(int(re.sub(r"\D", "", number.group(0))), named, now.date(), past)
         return Told(day, at, words=run) if day else None
-    parse, Time = _ctparse()
-    try:
-        resolution = getattr(parse(rest, ts=now.replace(tzinfo=None), timeout=0.5), "resolution", None)
-    except (ValueError, OverflowError):  # ctparse builds some days a month hasn't got, and raises
-        resolution = None
-    if not isinstance(resolution, Time) or None in (resolution.day, resolution.month, resolution.year):
+    found = _day_read(rest, now.replace(second=0, microsecond=0, tzinfo=None))
+    if found is None:
         return Told(None, at, words=run) if at else None
     try:
-        return Told(date(resolution.year, resolution.month, resolution.day), at, words=run)
+        return Told(date(*found), at, words=run)
     except ValueError:  # ctparse can name a day the month hasn't got ("30/02/2027")
         return Told(None, at, words=run) if at else None
+
+
+@lru_cache(maxsize=1024)
+def _day_read(words: str, now: datetime) -> tuple[int, int, int] | None:
+    """The (year, month, day) ctparse reads in a few words, or None; kept, as one message is read
+    several times while it is answered (what it asks, whether it only says when, its timeline)."""
+    parse, Time = _ctparse()
+    try:
+        resolution = getattr(parse(words, ts=now, timeout=0.5), "resolution", None)
+    except (ValueError, OverflowError):  # ctparse builds some days a month hasn't got, and raises
+        return None
+    if not isinstance(resolution, Time) or None in (resolution.day, resolution.month, resolution.year):
+        return None
+    return resolution.year, resolution.month, resolution.day
 
 
 def _relative_day(words: str, today: date) -> date | None:
