@@ -26,6 +26,7 @@ from netfaq.core.answering import (
     OUT_OF_SCOPE,
     REDIRECT,
     Answer,
+    Answerer,
     MatchSettings,
     Turn,
 )
@@ -41,6 +42,7 @@ from netfaq.core.dialogue import (
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.patient_dates import (
     Heard,
+    Told,
     hear,
     in_conversation,
     tells_only_when,
@@ -185,7 +187,12 @@ def as_question(turn: Turn, settings: MatchSettings) -> Turn:
     return replace(turn, intent=None, confidence=0.0, guesses=())
 
 
-def timing_topic(current: Any, text: str) -> str | None:
+def keep_day(procedure: str | None, told: Told | None) -> List[EventType]:
+    """The day and time told, kept in the conversation for the questions after it."""
+    return [SlotSet(APPOINTMENT_SLOT, told_as_data(procedure, told))] if told else []
+
+
+def timing_topic(current: Answerer, text: str) -> str | None:
     """The timing the message asks about, by meaning: "fasting from when?" -> preparation."""
     rules = current.kb.timelines
     return current.timing_topic(text, [step.figure for step in rules.steps]) if rules else None
@@ -201,7 +208,7 @@ def asked_topic(answer: Answer) -> str | None:
 
 
 def personal_timeline(
-    dispatcher: CollectingDispatcher, tracker: Tracker, current: Any, answer: Answer, text: str
+    dispatcher: CollectingDispatcher, tracker: Tracker, current: Answerer, answer: Answer, text: str, now: datetime
 ) -> List[EventType]:
     """After an answer: the patient's own dates for what was asked, worked out from the test's
     figures, from the day and time in this message or kept from earlier ones. The test is the
@@ -216,7 +223,6 @@ def personal_timeline(
     if not candidates:
         return []
     procedure = remembered[0] if remembered and remembered[0] in candidates else candidates[0]
-    now = patient_now(tracker, kb)
     heard_here = hear(text, now)
     heard = in_conversation(heard_here, procedure, kept, current.words.corrects(text))
     meant = timing_topic(current, text)
@@ -228,7 +234,7 @@ def personal_timeline(
     if found is not None:
         return send_timeline(dispatcher, kb, found, now, heard if heard_here.told else None)
     # A day told with a question no timing answers ("it's on Friday, does it hurt?"): kept for later.
-    return [SlotSet(APPOINTMENT_SLOT, told_as_data(procedure, heard.told))] if heard_here.told and heard.told else []
+    return keep_day(procedure, heard.told) if heard_here.told else []
 
 
 def send_timeline(
@@ -240,25 +246,22 @@ def send_timeline(
     if ics is not None:
         custom["calendar"] = {"filename": CALENDAR_NAME, "text": ics.decode("utf-8")}
     dispatcher.utter_message(text=timeline_text(kb, found, now.date()), json_message=custom)
-    told = keep.told if keep else None
-    return [SlotSet(APPOINTMENT_SLOT, told_as_data(found.procedure, told))] if told else []
+    return keep_day(found.procedure, keep.told if keep else None)
 
 
 def appointment_told(
-    dispatcher: CollectingDispatcher, tracker: Tracker, current: Any, turn: Turn
+    dispatcher: CollectingDispatcher, tracker: Tracker, current: Answerer, turn: Turn, now: datetime
 ) -> List[EventType] | None:
     """ "My scan is on Friday at 2": the timeline for the test it is about (named, or talked about),
     or "which test?" with the day kept. None when the message gives no day or time after all."""
     kb = current.kb
-    now = patient_now(tracker, kb)
     heard_here = hear(turn.text, now)
     if heard_here.told is None and heard_here.problem is None:
         return None
     procedures = current.tests_meant(turn, past_turns(tracker, kb))
     if not procedures:
         dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
-        told = heard_here.told
-        return [SlotSet(APPOINTMENT_SLOT, told_as_data(None, told))] if told else []
+        return keep_day(None, heard_here.told)
     procedure = procedures[0]
     corrects = turn.intent == CORRECTION_INTENT or current.words.corrects(turn.text)
     heard = in_conversation(heard_here, procedure, tracker.get_slot(APPOINTMENT_SLOT), corrects)
@@ -291,7 +294,7 @@ class ActionAnswerQuestion(Action):
         now = patient_now(tracker, kb)
         if says_when(turn, current.settings):
             if tells_only_when(turn.text, now):
-                told = appointment_told(dispatcher, tracker, current, turn)
+                told = appointment_told(dispatcher, tracker, current, turn, now)
                 if told is not None:
                     return told
             else:
@@ -302,7 +305,7 @@ class ActionAnswerQuestion(Action):
         if answer.kind == ANSWERED:
             events = self._answered(dispatcher, kb, answer)
             try:
-                events += personal_timeline(dispatcher, tracker, current, answer, turn.text)
+                events += personal_timeline(dispatcher, tracker, current, answer, turn.text, now)
             except Exception:  # the answer itself has gone out: a failed timeline must not take it back
                 logger.exception("Personal timeline failed; the answer was sent without it")
             reminder = safety_reminder(tracker)
@@ -311,9 +314,7 @@ class ActionAnswerQuestion(Action):
             return events
         if answer.kind == CLARIFY:
             dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
-            told = hear(turn.text, patient_now(tracker, kb)).told
-            kept = [SlotSet(APPOINTMENT_SLOT, told_as_data(None, told))] if told and (told.day or told.at) else []
-            return [SlotSet("topic", answer.topic), *kept]
+            return [SlotSet("topic", answer.topic), *keep_day(None, hear(turn.text, now).told)]
         if answer.kind == DECLINE:
             dispatcher.utter_message(text=decline_diagnosis_text(kb.helpline))
             return []

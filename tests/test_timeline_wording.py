@@ -48,8 +48,8 @@ def test_a_page_written_for_another_condition_says_so(kb):
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)
-def test_every_problem_asks_back_and_names_the_test(problem):
-    text = problem_text(problem, "ultrasound scan")
+def test_every_problem_asks_back_and_names_the_test(kb, problem):
+    text = problem_text(problem, "ultrasound scan", kb.timelines.furthest_ahead_days)
     assert text.rstrip().endswith(("?", ".")) and "?" in text
     assert "ultrasound scan" in text or "appointment letter" in text
 
@@ -109,7 +109,12 @@ def test_two_days_given_in_turn_are_both_named_in_the_question():
     from netfaq.core.patient_dates import Told
 
     told = Told(date(2026, 12, 14), earlier=date(2026, 12, 11))
-    assert problem_text("two_dates", "ultrasound scan", told) == (
+    assert problem_text("two_dates", "ultrasound scan", 183, told) == (
         "Earlier you told me Friday 11 December, and now Monday 14 December. Which day is your ultrasound scan? "
         "Tell me that one and I'll work out the times for it."
     )
+
+
+def test_too_far_says_the_limit_the_rules_set(kb):
+    assert "more than 6 months away" in problem_text("too_far", "ultrasound scan", kb.timelines.furthest_ahead_days)
+    assert "more than 12 months away" in problem_text("too_far", "ultrasound scan", 366)

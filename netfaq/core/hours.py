@@ -28,7 +28,7 @@ class HelplineStatus:
 
 
 @lru_cache(maxsize=8)
-def bank_holiday_calendar(country: str, region: str | None) -> holidays.HolidayBase:
+def _calendar(country: str, region: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=region)
 
 
@@ -36,7 +36,7 @@ def bank_holiday(rules: BankHolidays | None, day: date) -> str | None:
     """The name of the bank holiday on `day`, if it is one."""
     if rules is None:
         return None
-    return bank_holiday_calendar(rules.country, rules.region).get(day)
+    return _calendar(rules.country, rules.region).get(day)
 
 
 def helpline_status(helpline: Helpline, now: datetime) -> HelplineStatus:

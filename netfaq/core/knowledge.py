@@ -127,11 +127,11 @@ class GeneralTopic:
 
 @dataclass(frozen=True)
 class BankHolidays:
-    """Whose bank holidays close the lines (`holidays` package codes), and what to say on one."""
+    """Whose bank holidays apply (`holidays` package codes), and, for the helpline, what to say on one."""
 
     country: str
     region: str | None
-    notice: str  # with {holiday}
+    notice: str = ""  # with {holiday}; empty where nothing is said on one (personal timelines)
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class TimelineRules:
     furthest_ahead_days: int
     recently_passed_days: int
     steps: tuple[TimelineStep, ...]
-    bank_holidays: tuple[str, str | None] | None = None  # (country, region) of the `holidays` package
+    bank_holidays: BankHolidays | None = None  # named beside a worked-out date that falls on one
 
 
 # What each kind of working needs of a figure: its fields, and the units it may be in.
@@ -334,13 +334,12 @@ class _Loader:
                         f"it needs {' and '.join(fields)} in {' or '.join(units)}",
                     )
             steps.append(TimelineStep(figure, step["works_out"], step["label"], tuple(step["answers"])))
-        holidays_raw = raw.get("bank_holidays")
         return TimelineRules(
             timezone=raw["timezone"],
             furthest_ahead_days=raw["furthest_ahead_days"],
             recently_passed_days=raw["recently_passed_days"],
             steps=tuple(steps),
-            bank_holidays=(holidays_raw["country"], holidays_raw.get("region")) if holidays_raw else None,
+            bank_holidays=self._bank_holidays(path, "timelines", raw.get("bank_holidays")),
         )
 
     def _read(self, path: Path, schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -394,10 +393,10 @@ class _Loader:
             opens=opens,
             closes=closes,
             sources=tuple(raw["sources"]),
-            bank_holidays=self._bank_holidays(path, raw.get("bank_holidays")),
+            bank_holidays=self._bank_holidays(path, "helpline", raw.get("bank_holidays")),
         )
 
-    def _bank_holidays(self, path: Path, raw: dict[str, str] | None) -> BankHolidays | None:
+    def _bank_holidays(self, path: Path, entry: str, raw: dict[str, str] | None) -> BankHolidays | None:
         if raw is None:
             return None
         import holidays
@@ -406,10 +405,10 @@ class _Loader:
             holidays.country_holidays(raw["country"], subdiv=raw.get("region"))
         except NotImplementedError:
             self.problem(
-                path, "helpline, bank_holidays", f"unknown country or region {raw['country']}/{raw.get('region')}"
+                path, f"{entry}, bank_holidays", f"unknown country or region {raw['country']}/{raw.get('region')}"
             )
             return None
-        return BankHolidays(raw["country"], raw.get("region"), raw["notice"])
+        return BankHolidays(raw["country"], raw.get("region"), raw.get("notice", ""))
 
     def _facts(
         self,

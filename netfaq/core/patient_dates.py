@@ -24,22 +24,24 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
+from netfaq.core.schema import WEEKDAYS
+
 IMPOSSIBLE_DATE = "impossible_date"  # 31 February
 TWO_DATES = "two_dates"  # "the 14th or the 15th"
 
 _MONTH_NAMES = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"  # noqa: E501
-_MONTH = {name[:3]: number for number, name in enumerate(calendar.month_abbr) if name}
-_MONTH_NUMBER = {name.lower(): number for name, number in _MONTH.items()}
+_MONTH_NUMBER = {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+_MONTH_NAME = re.compile(rf"\b(?:{_MONTH_NAMES})\b", re.I)
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({_MONTH_NAMES})\b\.?(?:,?\s+(\d{{4}}))?", re.I)
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+(?:the\s+)?(\d{{1,2}}){_ORDINAL}\b(?:,?\s+(\d{{4}}))?", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})\s?/\s?(\d{1,2})(?:\s?/\s?(\d{2}|\d{4}))?(?![\d/])")
 _WEEKDAYS = r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?"
 _WEEKDAY = re.compile(rf"\b{_WEEKDAYS}\b", re.I)
-_WEEKDAY_INDEX = {name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+_WEEKDAY_INDEX = {name[:3]: number for number, name in enumerate(WEEKDAYS)}
 _DAY_OF_MONTH = re.compile(r"\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _RELATIVE_DAY = re.compile(r"\b(?:today|tonight|tomorrow|tmrw|tmr|yesterday)\b", re.I)
-_STATED_DAY = (_WEEKDAY, _DAY_OF_MONTH, _RELATIVE_DAY, _NUMERIC_DATE, re.compile(rf"\b(?:{_MONTH_NAMES})\b", re.I))
+_STATED_DAY = (_WEEKDAY, _DAY_OF_MONTH, _RELATIVE_DAY, _NUMERIC_DATE, _MONTH_NAME)
 # Clauses read apart: "that was the old letter. The new one is the 2nd" is not a test had on the 2nd.
 _CLAUSE = re.compile(r"(?<=[!?;])\s+|(?<=[a-z)])\.\s+|\s+-+\s+|\n+|\bbut\b", re.I)
 # Words before a day that reject it: "it's the 15th, not the 14th".
@@ -82,7 +84,7 @@ _NAMED_DAYS = (
     (re.compile(r"\bnew\s+year'?s\s+eve\b|\bhogmanay\b", re.I), "31 December"),
     (re.compile(r"\bnew\s+year'?s\s+day\b", re.I), "1 January"),
 )
-_DAY_WORDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "tomorrow", "yesterday")
+_DAY_WORDS = (*WEEKDAYS, "tomorrow", "yesterday")
 _SHORT_FOR = {
     "tmrw": "tomorrow",
     "tmr": "tomorrow",
@@ -330,7 +332,7 @@ def _parsed(run: str, now: datetime, past: bool) -> Told | None:
     if relative is not None:
         return Told(relative, at, words=run)
     number = _DAY_OF_MONTH.search(rest)
-    if number and not _NUMERIC_DATE.search(rest) and not re.search(rf"\b(?:{_MONTH_NAMES})\b", rest, re.I):
+    if number and not _NUMERIC_DATE.search(rest) and not _MONTH_NAME.search(rest):
         weekday = _WEEKDAY.search(rest)
         named = _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] if weekday else None
         day = _day_of_month(int(re.sub(r"\D", "", number.group(0))), named, now.date(), past)
@@ -399,16 +401,15 @@ def _stated_day(words: str) -> bool:
     return any(pattern.search(words) for pattern in _STATED_DAY) or bool(_COUNTED_DAYS.search(words))
 
 
-def _looking_back(told: Told, words: str, today: date) -> date | None:
+def _looking_back(day: date, words: str, today: date) -> date:
     """The day as last had: ctparse always looks ahead ("Monday" -> next Monday)."""
-    day = told.day
-    if day is None or day <= today or re.search(r"\b\d{4}\b", words):
+    if day <= today or re.search(r"\b\d{4}\b", words):
         return day
     if _WEEKDAY.search(words) and not _DAY_OF_MONTH.search(words) and not _NUMERIC_DATE.search(words):
         while day >= today:  # "I had it on Monday", said on a Monday: last week's
             day -= timedelta(days=7)
         return day
-    if re.search(rf"\b(?:{_MONTH_NAMES})\b", words, re.I) or _NUMERIC_DATE.search(words):
+    if _MONTH_NAME.search(words) or _NUMERIC_DATE.search(words):
         return same_day_year_before(day)
     if _DAY_OF_MONTH.search(words):
         earlier = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -470,16 +471,14 @@ def _told_in(clause: str, now: datetime) -> list[Told]:
         if told is None:
             continue
         year_given = bool(re.search(r"\b\d{4}\b|\d/\d{1,2}\s?/\s?\d{2}\b", run))
-        day = told.day
-        if past and day is not None:
-            day = _looking_back(Told(day, told.at, past, run, year_given), run, now.date())
+        day = _looking_back(told.day, run, now.date()) if past and told.day is not None else told.day
         found.append(Told(day, told.at, past, run, year_given))
     return found
 
 
 def _weekday_only(words: str) -> bool:
     return bool(_WEEKDAY.search(words)) and not (
-        _DAY_OF_MONTH.search(words) or _NUMERIC_DATE.search(words) or re.search(rf"\b(?:{_MONTH_NAMES})\b", words, re.I)
+        _DAY_OF_MONTH.search(words) or _NUMERIC_DATE.search(words) or _MONTH_NAME.search(words)
     )
 
 
@@ -550,7 +549,7 @@ def without_when(text: str, now: datetime) -> str:
         return text
     for start, run in sorted(found, reverse=True):
         end = start + len(run)
-        if written[start:end] != run:  # a run joined over commas: find its words one by one
+        if written[start:end] != run:  # its words were joined over commas or extra spaces: left in
             continue
         written = written[:start] + written[end:]
     left = " ".join(written.split())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from netfaq.core.hours import bank_holiday_calendar
+from netfaq.core.hours import bank_holiday
 from netfaq.core.knowledge import Fact, Figure, KnowledgeBase, Procedure, TimelineRules, TimelineStep
 from netfaq.core.patient_dates import IMPOSSIBLE_DATE, TWO_DATES, Heard, Told, same_day_year_before
 
@@ -58,10 +58,8 @@ def local_now(rules: TimelineRules, now: datetime | None = None) -> datetime:
 
 
 def _holiday_names(rules: TimelineRules, days: tuple[date, ...]) -> tuple[tuple[date, str], ...]:
-    if rules.bank_holidays is None:
-        return ()
-    holidays = bank_holiday_calendar(*rules.bank_holidays)
-    return tuple((day, holidays[day]) for day in days if day in holidays)
+    named = ((day, bank_holiday(rules.bank_holidays, day)) for day in days)
+    return tuple((day, name) for day, name in named if name)
 
 
 def _fact_stating(procedure: Procedure, figure: str) -> Fact | None:
@@ -100,7 +98,8 @@ def timeline(kb: KnowledgeBase, procedure_id: str, heard: Heard, topic: str | No
     steps = [s for s in rules.steps if topic is None or topic in s.answers]
     if not steps:
         return None  # a question no timeline answers ("does it hurt?")
-    usable = [s for s in steps if s.figure in procedure.figures and _fact_stating(procedure, s.figure)]
+    stating = {s.figure: _fact_stating(procedure, s.figure) for s in steps if s.figure in procedure.figures}
+    usable = [s for s in steps if stating.get(s.figure)]
     told = heard.told
     if told is None and heard.problem is None:
         return None  # no day or time told: the answer's own facts say it all
@@ -131,7 +130,7 @@ def timeline(kb: KnowledgeBase, procedure_id: str, heard: Heard, topic: str | No
     for step in usable:
         figure = procedure.figures[step.figure]
         days, moment = _work_out(step, figure, told, zone)
-        fact = _fact_stating(procedure, step.figure)
+        fact = stating[step.figure]
         assert fact is not None
         worked.append(Worked(step, figure, fact, days, moment, _holiday_names(rules, days)))
     holiday = dict(_holiday_names(rules, (told.day,))).get(told.day)

@@ -84,7 +84,7 @@ def _worked_line(worked: Worked, timeline: Timeline) -> str:
     )
 
 
-def problem_text(problem: str, test: str, told: Told | None = None) -> str:
+def problem_text(problem: str, test: str, furthest_ahead_days: int, told: Told | None = None) -> str:
     """What is asked back when the dates given can't be worked from."""
     if problem == TWO_DATES and told is not None and told.day and told.earlier:
         return (
@@ -113,8 +113,8 @@ def problem_text(problem: str, test: str, told: Told | None = None) -> str:
             "letter and tell me again?"
         ),
         TOO_FAR: (
-            "That date is more than 6 months away. Could you check the date on your appointment letter, "
-            "the year too, and tell me again?"
+            f"That date is more than {round(furthest_ahead_days / 30.5)} months away. Could you check the date on "
+            "your appointment letter, the year too, and tell me again?"
         ),
     }[problem]
 
@@ -123,7 +123,8 @@ def timeline_text(kb: KnowledgeBase, timeline: Timeline, today: date) -> str:
     """The patient's own timeline, or the question asked back, or that nothing can be worked out."""
     test = kb.procedures[timeline.procedure].name
     if timeline.problem is not None:
-        return problem_text(timeline.problem, test, timeline.told)
+        assert kb.timelines is not None  # a timeline is only worked out under its rules
+        return problem_text(timeline.problem, test, kb.timelines.furthest_ahead_days, timeline.told)
     if timeline.without_figure:
         asked = timeline.without_figure[0]
         what = f"for {TOPIC_GAPS[asked].format(test='the ' + test)}" if asked != NO_FIGURE else f"about the {test}"
