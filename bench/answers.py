@@ -54,6 +54,8 @@ SETS: dict[str, tuple[Path | None, Path | None]] = {
     # Written blind before the conversation work (issue 23), frozen: read in aggregate only.
     "conversations_a": (None, BLIND / "conversations.yml"),
     "conversations_b": (BLIND / "out_of_scope.yml", BLIND / "conversations_b.yml"),
+    # Written blind (sources and issue 23 only) and frozen before the second round of conversation work.
+    "conversations_c": (BLIND / "out_of_scope_c.yml", BLIND / "conversations_c.yml"),
 }
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 EMERGENCY_KINDS = ("emergency",)
