@@ -183,15 +183,16 @@ class EmergencyModel:
     ) -> EmergencyModel:
         examples = [(example, file.kind) for file in bank for example in file.examples]
         examples += [(question, NOT_URGENT_KIND) for question in ordinary_questions]
-        # A message is judged sentence by sentence, so the sentences of messages that need no help
-        # are taught as such too: "I've never had one." on its own is nothing.
+        # A message is judged in parts (its sentences, and runs of words from a long one), so the
+        # parts of messages that need no help are taught as such too: "I've never had one." on its
+        # own is nothing, nor is "time off work, because I'm his only driver" cut from a long story.
         calm = {file.kind for file in bank if file.category == NOTHING_URGENT} | {NOT_URGENT_KIND}
         examples += [
-            (sentence, kind)
+            (part, kind)
             for text, kind in list(examples)
             if kind in calm
-            for sentence in _sentences(text)
-            if sentence != text
+            for part in dict.fromkeys(segments(text))
+            if part != text.strip()
         ]
         texts, kinds = [text for text, _ in examples], [kind for _, kind in examples]
         kind_categories = {file.kind: file.category for file in bank} | {NOT_URGENT_KIND: NOTHING_URGENT}
