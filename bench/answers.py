@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -100,6 +100,38 @@ class Failure:
     missing: list[str]
     forbidden: list[str]
 
+    @property
+    def kind(self) -> str:
+        """What went wrong, for counting failures without reading them: what the patient got
+        instead, and whether something needed was missing or something wrong was there."""
+        return f"{reply_kind(self.reply)}, {'something wrong said' if self.forbidden else 'something missing'}"
+
+
+def reply_kind(reply: str) -> str:
+    """The kind of reply, told by the wording our replies use (netfaq/core/replies.py, the
+    redirects file and the service numbers of data/safety/emergency.yml)."""
+    from netfaq.core.redirects import default_redirects
+    from netfaq.core.replies import ASK_REPHRASE, ASK_WHICH_TEST
+    from netfaq.core.safety import default_rules
+
+    numbers = [number for name, number in default_rules().services.items() if name.endswith("_number")]
+    redirects = default_redirects()
+    if any(re.search(rf"(?<!\d){re.escape(number)}(?!\d)", reply) for number in numbers):
+        return "emergency advice"
+    if ASK_WHICH_TEST in reply:
+        return "asked which test"
+    if reply.startswith(ASK_REPHRASE[:30]):
+        return "not understood"
+    if reply.startswith(redirects.out_of_scope[:40]):
+        return "told it is out of scope"
+    if any(reply.startswith(text[:40]) for text in redirects.replies.values()):
+        return "sent elsewhere"
+    if "not sure our sources answer exactly" in reply:
+        return "closest facts, hedged"
+    if "our sources don't" in reply:
+        return "told our sources don't say"
+    return "facts"
+
 
 @dataclass
 class Score:
@@ -144,7 +176,8 @@ class SetResult:
             "lookalikes": self.lookalikes,
             "by_kind": {k: score(v) for k, v in sorted(self.by_kind.items())},
             "by_procedure": {k: score(v) for k, v in sorted(self.by_procedure.items())},
-            "failures": [asdict(f) for f in self.failures],
+            "failures": [{**asdict(f), "kind": f.kind} for f in self.failures],
+            "failure_kinds": dict(Counter(f.kind for f in self.failures).most_common()),
             "reading_ease": reading_summary(self.replies),
         }
 

@@ -245,6 +245,11 @@ def answers_section(results: Results) -> list[str]:
             )
         )
     lines += [*_table(("set", *kinds), kind_rows), ""]
+    failure_kinds = sorted({k for s in found["sets"] for k in s.get("failure_kinds", {})})
+    if failure_kinds:
+        lines += ["What the patient got where a reply was wrong (failures by kind, counted without reading them):", ""]
+        rows = [(s["set"], *(str(s.get("failure_kinds", {}).get(k, 0)) for k in failure_kinds)) for s in found["sets"]]
+        lines += [*_table(("set", *failure_kinds), rows), ""]
     blind = next((s for s in found["sets"] if s["set"] == "blind"), None)
     if blind and blind["failures"]:
         lines += ["Our blind set's failures:", ""]

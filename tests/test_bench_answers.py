@@ -54,6 +54,7 @@ def test_targets_and_the_report_section():
         "by_kind": {"answer": {"right": 90, "total": 94, "share": 0.96}},
         "by_procedure": {},
         "failures": [{"where": "q7 (answer)", "text": "why?", "reply": "", "missing": ["x"], "forbidden": []}],
+        "failure_kinds": {"facts, something missing": 1},
     }
     shared = {"questions": [95, 100], "conversations": [9, 10], "turns": [20, 20], "by_kind": {"emergency": [3, 4]}}
     targets = {t.name: t for t in answer_targets(_results({"sets": [blind], "shared_eval": shared}))}
@@ -65,4 +66,34 @@ def test_targets_and_the_report_section():
     section = "\n".join(answers_section(_results({"sets": [blind], "shared_eval": shared})))
     assert "| blind | 96.0% (96/100) | 80.0% (8/10) |" in section and "| shared eval | 95.0% (95/100)" in section
     assert "`q7 (answer)` 'why?'" in section
+    assert "| set | facts, something missing |" in section and "| blind | 1 |" in section
     assert answers_section(_results(None)) == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        ("Please call 999 now, or go to A&E.", "emergency advice"),
+        ("Which test is your question about?\nUltrasound scan", "asked which test"),
+        (
+            "I'm sorry, our sources don't say how long an MRI scan takes, so I can't tell you that.",
+            "told our sources don't say",
+        ),
+        ("I'm not sure our sources answer exactly that. This is what they say", "closest facts, hedged"),
+        ("Ultrasound scan\n• It can take up to 45 minutes.", "facts"),
+    ],
+)
+def test_failures_are_grouped_by_the_kind_of_reply_the_patient_got(reply, kind):
+    from bench.answers import Failure, reply_kind
+
+    assert reply_kind(reply) == kind
+    assert Failure("q1", "text", reply, [], ["x"]).kind == f"{kind}, something wrong said"
+
+
+def test_a_redirect_and_the_out_of_scope_reply_are_told_apart_from_facts():
+    from bench.answers import reply_kind
+    from netfaq.core.redirects import default_redirects
+
+    redirects = default_redirects()
+    assert reply_kind(redirects.replies["travel"]) == "sent elsewhere"
+    assert reply_kind(redirects.out_of_scope) == "told it is out of scope"
