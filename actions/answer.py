@@ -59,12 +59,12 @@ from netfaq.core.replies import (
     helpline_citation,
     not_covered_text,
     offer_helpline_text,
+    out_of_scope_text,
     redirect_text,
     section_text,
     uncovered_note,
     which_test_buttons,
 )
-from netfaq.core.replies import OUT_OF_SCOPE as OUT_OF_SCOPE_TEXT
 from netfaq.core.safety import default_rules
 from netfaq.core.timeline import Timeline, local_now, timeline
 from netfaq.core.timeline_wording import CALENDAR_NAME, calendar_file, timeline_payload, timeline_text
@@ -319,7 +319,7 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=decline_diagnosis_text(kb.helpline))
             return []
         if answer.kind == OUT_OF_SCOPE:
-            dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT)
+            dispatcher.utter_message(text=out_of_scope_text(default_redirects(), kb.helpline))
             return []
         if answer.kind == NOT_COVERED:
             names = [thing.name for thing in answer.uncovered]
@@ -341,6 +341,8 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=section_text(kb, section, date.today(), short=answer.short))
         if answer.uncovered:
             dispatcher.utter_message(text=uncovered_note([thing.name for thing in answer.uncovered]))
+        if answer.redirect:
+            dispatcher.utter_message(text=redirect_text(default_redirects(), answer.redirect, kb.helpline))
         return [
             *(SlotSet("procedure", procedure) for procedure in answer.procedures),
             SlotSet("topic", answer.topic),

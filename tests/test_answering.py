@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import yaml
 
@@ -364,3 +366,133 @@ def test_a_condition_told_after_an_answer_is_about_the_test_in_focus(answerer):
     assert [thing.id for thing in chemo.uncovered] == ["chemotherapy"]
     # With no test talked about, which test?
     assert answerer.answer(Turn("I'm diabetic", "tell_condition", 0.9)).kind == CLARIFY
+
+
+def test_two_questions_in_one_message_are_both_answered(answerer):
+    text = "my dad is having an ultrasound scan on monday does he need to stop eating before and how long does it take"
+    answer = answerer.answer(Turn(text, "ask_preparation", 0.9))
+    found = keys(answer, "abdominal_ultrasound")
+    # Each question leads with its own fact; the preparation topic the classifier heard follows.
+    assert found[:2] == ["abdominal_ultrasound/preparation/2", "abdominal_ultrasound/duration/1"]
+    assert "abdominal_ultrasound/preparation/1" in found
+
+
+def test_a_second_question_our_sources_do_not_answer_is_said_to_be_a_gap(answerer):
+    answer = answerer.answer(Turn("how long does the bone scan take and does it hurt?", "ask_duration", 0.9))
+    section = answer.sections[0]
+    assert (section.gap, section.also_not_said) == ("duration", ("pain",))
+
+
+def test_a_request_beside_a_question_is_redirected_after_the_facts(answerer):
+    answer = answerer.answer(
+        Turn("do I need to fast for the liver ultrasound and where do I park?", "ask_preparation", 0.8)
+    )
+    assert (answer.kind, answer.redirect) == (ANSWERED, "travel")
+    assert "liver_ultrasound/preparation/2" in keys(answer, "liver_ultrasound")
+    alone = answerer.answer(Turn("do I need to fast for the liver ultrasound?", "ask_preparation", 0.8))
+    assert alone.redirect is None
+
+
+def test_a_request_the_classifier_was_unsure_of_is_redirected_when_redirect_was_its_next_guess(answerer):
+    unsure = Turn("can I get my parking refunded", "out_of_scope", 0.66, guesses=(("redirect", 0.3),))
+    assert (answerer.answer(unsure).kind, answerer.answer(unsure).redirect) == ("redirect", "travel")
+    # Only guessed: a question the facts answer nearly as closely stays a question, and a request
+    # like none of the examples is not sent anywhere.
+    jab = Turn("the nurse gave me a jab before my bone scan this morning, what was it?", "nlu_fallback", 0.3)
+    assert answerer.answer(replace(jab, guesses=(("redirect", 0.34),))).kind == ANSWERED
+    homework = Turn("can you help with my son's maths homework", "out_of_scope", 0.8, guesses=(("redirect", 0.2),))
+    assert answerer.answer(homework).kind != "redirect"
+    # Support guessed first is not sent elsewhere, whatever came after it.
+    struggling = Turn(
+        "everything is on top of me", "out_of_scope", 0.4, guesses=(("ask_coping", 0.3), ("redirect", 0.2))
+    )
+    assert answerer.answer(struggling).kind != "redirect"
+
+
+def test_someone_struggling_along_a_test_s_conversation_gets_support_not_that_test_s_facts(answerer):
+    history = [past("will the ultrasound hurt?", "ask_pain", "abdominal_ultrasound")]
+    turn = Turn(
+        "this is all too much honestly", "nlu_fallback", 0.3, guesses=(("simplify", 0.17), ("ask_coping", 0.13))
+    )
+    answer = answerer.answer(turn, history)
+    assert answer.procedures == () and answer.sections[0].units[0].topic == "coping"
+    # A follow-up question the classifier was as unsure of is still about the test.
+    question = Turn("and for children?", "nlu_fallback", 0.3, guesses=(("ask_duration", 0.2), ("ask_coping", 0.12)))
+    assert answerer.answer(question, history).procedures == ("abdominal_ultrasound",)
+
+
+def test_a_general_question_split_between_two_general_topics_is_not_taken_for_the_test(answerer):
+    history = [past("how long does the MRI take?", "ask_duration", "mri_scan")]
+    turn = Turn("who can I talk to about the waiting?", "ask_nurse", 0.58, guesses=(("ask_coping", 0.42),))
+    assert answerer.answer(turn, history).procedures == ()
+
+
+def test_misspelt_words_are_read_as_the_words_of_our_facts(answerer):
+    answer = answerer.answer(Turn("how lng dose an ultrsound scna tkae", None, 0.0))
+    assert keys(answer, "abdominal_ultrasound")[0] == "abdominal_ultrasound/duration/1"
+
+
+def test_a_described_test_is_matched_by_what_is_asked_of_it(answerer):
+    # The words describing the test would match the gel fact; the question asks how long.
+    answer = answerer.answer(
+        Turn("the scan where they put cold jelly on your belly, how long is that", "nlu_fallback", 0.3)
+    )
+    assert "abdominal_ultrasound/duration/1" in keys(answer, "abdominal_ultrasound")[:2]
+
+
+def test_the_question_a_long_message_ends_with_leads(answerer):
+    # Matched as a whole, the drive and the water before it come first.
+    text = (
+        "My husband is driving me because I can't after the operation, and we need to leave at 7 as the hospital "
+        "is an hour away, and the letter says to drink plenty of water before my ultrasound. Will it hurt?"
+    )
+    answer = answerer.answer(Turn(text, None, 0.0))
+    assert keys(answer, "abdominal_ultrasound")[0] == "abdominal_ultrasound/pain/1"
+
+
+def test_naming_a_test_after_a_misspelt_question_asks_it_again_for_that_test(answerer):
+    first = Turn("how lng dose an ultrsound scna tkae", "nlu_fallback", 0.3)
+    history = [Turn(first.text, first.intent, first.confidence, answered=answerer.answer(first).procedures)]
+    answer = answerer.answer(Turn("wat abut the eccho", "nlu_fallback", 0.3), history)
+    assert keys(answer, "echocardiogram") == ["echocardiogram/duration/1"]
+
+
+def test_which_of_the_two_is_the_one_that_is_answered_about_that_one(answerer):
+    history = [
+        Turn(
+            "I've got an ultrasound and a PET-CT coming up. does the first one use radiation?",
+            "ask_risks",
+            0.9,
+            named=("abdominal_ultrasound", "pet_ct"),
+            answered=("abdominal_ultrasound",),
+        ),
+        past("and the second one?", "inform", "pet_ct", confidence=0.7),
+    ]
+    which = answerer.answer(Turn("which of them is the one where they put gel on me?", "ask_what_is", 0.5), history)
+    assert which.procedures == ("abdominal_ultrasound",)
+    history.append(past("which of them is the one where they put gel on me?", "ask_what_is", *which.procedures))
+    assert answerer.answer(Turn("how long will that one take?", "ask_duration", 0.9), history).procedures == (
+        "abdominal_ultrasound",
+    )
+    # A difference between them fits both alike: both are answered.
+    both = [
+        past("how long does an echo take?", "ask_duration", "echocardiogram"),
+        past("and the ultrasound?", "inform", "abdominal_ultrasound"),
+    ]
+    assert len(answerer.answer(Turn("what's the difference between them?", "ask_what_is", 0.6), both).procedures) == 2
+
+
+def test_naming_another_test_asks_the_last_question_again_as_it_was_asked(answerer):
+    first = Turn("the scan where they put cold jelly on your belly, how long is that", "nlu_fallback", 0.3)
+    history = [Turn(first.text, first.intent, first.confidence, answered=answerer.answer(first).procedures)]
+    answer = answerer.answer(Turn("and the heart one with the sound waves?", "inform", 0.6), history)
+    assert "echocardiogram/duration/1" in keys(answer, "echocardiogram")
+
+
+def test_a_general_question_the_classifier_is_sure_of_is_answered_as_general_along_a_test_s_conversation(answerer):
+    history = [past("will the ultrasound hurt?", "ask_pain", "abdominal_ultrasound")]
+    turn = Turn("thanks, that helps. is there someone I can talk to while I wait?", "ask_coping", 0.65)
+    answer = answerer.answer(turn, history)
+    assert answer.procedures == () and answer.sections[0].units[0].topic == "coping"
+    # A question about the test, with the classifier sure of its topic, is still about the test.
+    assert answerer.answer(Turn("is it safe?", "ask_risks", 0.7), history).procedures == ("abdominal_ultrasound",)

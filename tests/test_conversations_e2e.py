@@ -105,3 +105,30 @@ def test_a_condition_told_after_an_answer_gets_what_the_sources_say_for_that_tes
     insulin = talk.say("I take insulin though")
     assert "don't say whether a liver ultrasound is suitable" in insulin
     assert "diabetes, tell the scan team" in insulin and HELPLINE in insulin
+
+
+def test_two_questions_in_one_message_get_both_answers(talk):
+    reply = talk.say("my mum has an ultrasound scan on thursday does she need to stop eating and how long will it take")
+    assert "6 hours" in reply and "45 minutes" in reply
+    park = talk.say("do I need to fast for the liver ultrasound and where do I park?")
+    assert "6 hours" in park and "parking" in park and "Which test" not in park
+
+
+def test_someone_struggling_along_a_test_s_conversation_is_met_kindly(talk):
+    talk.say("will the ultrasound hurt?")
+    reply = talk.say("this is all too much honestly")
+    assert HELPLINE in reply and "cope" in reply and "sonographer" not in reply
+
+
+def test_a_long_worried_message_about_a_test_is_answered_not_sent_to_999(talk):
+    reply = talk.say(
+        "Sorry, this is long. My hands have been trembling all morning, it's just nerves, and I've hardly slept "
+        "since the letter came because I keep imagining the worst. My wife drives me as I can't since my "
+        "operation, and we live an hour and a half away so she has to take the day off work. Will the "
+        "ultrasound hurt?"
+    )
+    assert "999" not in reply and "116 123" not in reply and "not painful" in reply
+
+
+def test_a_misspelt_question_is_answered(talk):
+    assert "45 minutes" in talk.say("how lng dose an ultrsound scna tkae")

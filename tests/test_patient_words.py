@@ -80,3 +80,44 @@ def test_a_bad_pattern_names_the_file_and_list(tmp_path):
     )
     with pytest.raises(ValueError, match=r"words.yml: comparing: bad pattern"):
         load_patient_words(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("does she need to stop eating and how long will it take",
+         ["does she need to stop eating", "how long will it take"]),
+        ("my dad's scan is on monday does he fast and how long is it",
+         ["my dad's scan is on monday does he fast", "how long is it"]),
+        ("my dad's scan is on monday, does he fast and how long is it", ["does he fast", "how long is it"]),
+        ("I've got an ultrasound too, is that one in a tunnel as well?", []),  # tells, then asks once
+        ("Is it safe? Can I drive home after?", ["Is it safe?", "Can I drive home after?"]),
+        ("I'm so nervous. How long does the PET take?", []),  # one question, told with its context
+        ("can I eat and drink before it", []),  # "and" joins what is asked, not two questions
+        ("how long does it take?", []),
+    ],
+)  # fmt: skip
+def test_a_message_asking_two_things_is_cut_into_its_questions(words, text, parts):
+    assert words.asks(text) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("and for children?", True), ("how long", True), ("this is all too much honestly", False), ("", False)],
+)
+def test_a_question_is_told_from_a_statement(words, text, question):
+    assert words.is_question(text) is question
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("the scan where they put cold jelly on your belly, how long is that", "how long is that"),
+        ("They found something on my pancreas. I have a scan on Friday. Will it hurt?", "Will it hurt?"),
+        ("what happens during a PET - is it noisy?", "is it noisy?"),
+        ("how long does it take?", None),  # all question
+        ("my mum is 80 and very frail", None),  # no question
+    ],
+)
+def test_the_question_a_message_ends_with(words, text, part):
+    assert words.question_part(text) == part

@@ -48,14 +48,23 @@ def test_each_reply_has_its_places_and_the_helpline_filled_in(kind):
 def test_a_broken_redirects_file_names_the_entry_and_the_problem(tmp_path):
     path = tmp_path / "redirects.yml"
     path.write_text(
-        "places: {letter: the letter}\nredirects:\n  parking: {reply: 'Call {switchboard}.', examples: [x]}\n"
+        "places: {letter: the letter}\nout_of_scope: Sorry.\nredirects:\n"
+        "  parking: {reply: 'Call {switchboard}.', examples: [x]}\n"
     )
     with pytest.raises(RedirectsError, match=r"redirects.yml: redirect 'parking': unknown place \{switchboard\}"):
         load_redirects(path)
-    path.write_text("places: {}\nredirects:\n  parking: {reply: '', examples: [x]}\n")
+    path.write_text("places: {}\nout_of_scope: Sorry.\nredirects:\n  parking: {reply: '', examples: [x]}\n")
     with pytest.raises(RedirectsError, match=r"redirect 'parking': the reply must be non-empty text"):
         load_redirects(path)
-    path.write_text("places: {}\nredirects:\n  parking: {reply: Ask at reception., examples: []}\n")
+    path.write_text("places: {}\nredirects:\n  parking: {reply: Ask at reception., examples: [x]}\n")
+    with pytest.raises(RedirectsError, match=r"redirects.yml: out_of_scope: the reply must be non-empty text"):
+        load_redirects(path)
+    path.write_text("places: {}\nout_of_scope: 'Try {website}.'\nredirects:\n  parking: {reply: Ask., examples: [x]}\n")
+    with pytest.raises(RedirectsError, match=r"out_of_scope: unknown place \{website\}"):
+        load_redirects(path)
+    path.write_text(
+        "places: {}\nout_of_scope: Sorry.\nredirects:\n  parking: {reply: Ask at reception., examples: []}\n"
+    )
     with pytest.raises(RedirectsError, match=r"redirect 'parking': examples must be a non-empty list"):
         load_redirects(path)
     path.write_text("places: [\n")

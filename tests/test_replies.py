@@ -44,6 +44,8 @@ def test_simpler_gives_each_fact_in_plain_words_with_the_same_heading_and_source
     for unit in section.units:
         assert unit.fact.text in usual and unit.fact.plain in simpler and unit.fact.text not in simpler
     assert usual.splitlines()[0] == simpler.splitlines()[0] and usual.splitlines()[-1] == simpler.splitlines()[-1]
+    # Someone who found it hard is told a person can explain it.
+    assert "care team can explain" in simpler and "0808 800 4040" in simpler and "explain" not in usual
 
 
 def test_facts_from_several_topics_have_the_test_as_heading(kb):

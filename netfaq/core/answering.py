@@ -13,6 +13,7 @@ No Rasa imports: the action server hands in the message and the conversation so 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -37,9 +38,10 @@ from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.not_covered import TREATMENT, Naming, NotCovered, Uncovered, default_not_covered
 from netfaq.core.patient_words import PatientWords
 from netfaq.core.procedure_finder import Mention, ProcedureFinder, stem
-from netfaq.core.redirects import RedirectKinds, default_redirects
+from netfaq.core.redirects import RedirectKinds, default_redirects, plain
 from netfaq.core.retrieval import Encoder, FactIndex, FactUnit, fact_units
 from netfaq.core.safety import about_own_case, asks_for_diagnosis
+from netfaq.core.spelling import Speller, english_words
 from netfaq.core.topics import GAP_QUESTIONS, TOPICS
 
 UNCLEAR_INTENTS = (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)
@@ -57,6 +59,7 @@ NOT_COVERED = "not_covered"  # a test our sources don't describe (data/language/
 SUITABILITY = "suitability"  # "can he still have the scan? he had a seizure": see GAP_QUESTIONS
 MAX_PROCEDURES = 3
 LOOK_BACK_TURNS = 6
+TOPIC_FACTS = 3  # a part of a message asks about the topic whose best this many facts match it best
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,10 @@ class MatchSettings:
     shared_words: float = 0.5  # share of the question's words a fact within twice the margin must have
     general_penalty: float = 0.05  # general facts in a test's answer must beat its own by this
     minimum: float = 0.30  # below this nothing answers the question
-    sure: float = 0.65  # below this the closest facts are given with a note that they may not answer it
-    certain: float = 0.75  # ... and below this too, when no fact given shares a word with the question
+    hedge_below: float = 0.65  # below this the closest facts are given with a note that they may not answer it
+    hedge_unshared_below: float = 0.75  # ... and below this too, when no fact given shares a word with the question
     override: float = 0.55  # a fact this close (sharing a word) is given even where the intent's topic is a gap
-    general: float = 0.55  # a general fact this close answers a question that names no test
+    general_fact_answers: float = 0.55  # a general fact this close answers a question that names no test
     general_worded: float = 0.40  # ... or this close, sharing most of the question's rarer words
     general_words: float = 0.75  # along a test's conversation, a general fact with this share of the
     word_lead: float = 0.4  # question's rarer words, this much more than the test's facts, answers it
@@ -89,6 +92,18 @@ class MatchSettings:
     # closest redirect example by more than this: "had my PET scan this morning, what was the
     # injection?" is answered. Measured on the answer sets (bench/answers.py --compare --try).
     redirect_lead: float = 0.0
+    # Called out of scope, or not understood, a message with `redirect` as the classifier's next
+    # guess, this likely, gets the same test when its closest redirect example is this close, and
+    # closer than any fact by this much.
+    redirect_guess: float = 0.1
+    redirect_guess_closeness: float = 0.5
+    redirect_guess_lead: float = 0.05
+    # A message asking two things at once: each part's closest fact leads when this close, and a part
+    # whose closest redirect example beats its closest fact by this much adds that redirect.
+    part_answer: float = 0.45
+    part_topic: float = 0.35  # ... a part asks about a topic whose closest facts match it this well
+    part_redirect_lead: float = 0.2
+    focus_from_words: int = 25  # a message this long leads with the fact for the question it ends with
     faq: float = 0.80  # a FAQ asked this closely like one of its phrasings answers, whatever test is named
     # Two facts of one answer repeat each other when one holds this share of the other's words
     # ("more scans over the next 24 to 48 hours" is filed under both duration and during): the
@@ -139,6 +154,7 @@ class Section:
     units: tuple[FactUnit, ...]
     gap: str | None = None  # the topic our sources don't cover for this test ("" for "that")
     partial: bool = False  # the closest facts, but none matches well: the answer says it may not fit
+    also_not_said: tuple[str, ...] = ()  # other topics asked in the same message that our sources don't cover
 
 
 @dataclass(frozen=True)
@@ -146,7 +162,9 @@ class Answer:
     kind: str
     sections: tuple[Section, ...] = ()
     topic: str | None = None  # the kind of question, remembered for a "which test?" that follows
-    redirect: str | None = None  # for REDIRECT: the kind of request (data/hospital/redirects.yml)
+    # For REDIRECT, the kind of request (data/hospital/redirects.yml); with ANSWERED, the kind of a
+    # second request in the message, sent on after the facts.
+    redirect: str | None = None
     short: bool = False  # "simpler please": each fact said shortly
     uncovered: tuple[Uncovered, ...] = ()  # treatments or tests named that our sources don't describe
 
@@ -165,6 +183,9 @@ class _Question:
     bare: str = ""  # the question without the tests it names, for matching words
     own: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per test, the others left out
     condition_told: bool = False  # "I take insulin though": only facts naming the condition fit
+    # The parts of a message asking two or more things, or the question a long message ends with:
+    # each leads with its own fact.
+    asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,6 +222,19 @@ def knowledge_words(kb: KnowledgeBase) -> frozenset[str]:
     return frozenset(word for text in texts for word in re.findall(r"[a-z]+", text.lower()))
 
 
+def our_speller(
+    kb: KnowledgeBase, words: PatientWords, not_covered: NotCovered, english: frozenset[str], names: frozenset[str]
+) -> Speller:
+    """Misspellings are put right into the words of our facts, of how patients ask for a redirect
+    and of data/language (test names, short forms, question words, treatments we don't cover)."""
+    texts = [unit.text for unit in fact_units(kb)] + [p.title for p in kb.procedures.values()]
+    texts += [g.title for g in kb.general.values()]
+    texts += [plain(example) for examples in default_redirects().examples.values() for example in examples]
+    texts += [" ".join(sorted(group)) for group in (words.follow_up_words, words.question_starts, words.stop_words)]
+    texts += list(words.short_forms.values()) + not_covered.words()
+    return Speller.from_texts(texts, english, never_into=names)
+
+
 class Answerer:
     @classmethod
     def build(
@@ -215,7 +249,8 @@ class Answerer:
         finder = ProcedureFinder(kb, encoder.words() | knowledge_words(kb))
         index = FactIndex(kb, encoder, words.content_words, known)
         kinds = RedirectKinds(default_redirects(), encoder)
-        return cls(kb, index, finder, words, encoder, settings, kinds, default_not_covered())
+        speller = our_speller(kb, words, default_not_covered(), english_words(encoder.words()), finder.one_word_names())
+        return cls(kb, index, finder, words, encoder, settings, kinds, default_not_covered(), speller)
 
     def __init__(
         self,
@@ -227,8 +262,10 @@ class Answerer:
         settings: MatchSettings = MatchSettings(),
         redirect_kinds: RedirectKinds | None = None,
         not_covered: NotCovered | None = None,
+        speller: Speller | None = None,
     ):
         self.kb, self.index, self.finder, self.words = kb, index, finder, words
+        self.speller = speller or Speller(Counter(), frozenset())
         self.redirect_kinds = redirect_kinds or RedirectKinds(default_redirects(), encoder)
         self.not_covered = not_covered or default_not_covered()
         self.encoder, self.settings = encoder, settings
@@ -273,7 +310,7 @@ class Answerer:
         of any test), closest first, with the fact's topic: "fasting from when?" is closest to a
         fasting fact (preparation), "which days do I keep free?" to the later scans'."""
         self._this_answer = {}
-        expanded = self.words.expand(text)
+        expanded = self._spelled(text)
         asked = self.finder.without_mentions(expanded, self.finder.find(expanded))  # what, not which test
         scores = self.similarities(_Question((asked,), None, False))
         wanted = set(figures)
@@ -287,30 +324,57 @@ class Answerer:
         closest = self.timing_closeness(text, figures)
         return closest[0][1] if closest and closest[0][0] >= self.settings.timing_question else None
 
+    def _spelled(self, text: str) -> str:
+        """Short forms written out and misspelt words put right ("hw lng dose it tkae")."""
+        return self.speller.correct(self.words.expand(text))
+
     def _may_need_support(self, turn: Turn) -> bool:
         """Whether the classifier's first guesses include someone asking for support: "this is all
         too much" (taken for "simpler please", not sure) is met kindly, not with "which test?"."""
         guesses = [(turn.intent, turn.confidence), *turn.guesses][:3]
         return any(name == SUPPORT_INTENT and confidence >= self.settings.support_guess for name, confidence in guesses)
 
+    def _sure_general(self, turn: Turn) -> bool:
+        """Whether the classifier is sure the message is a general question, if not which one:
+        "who can I talk to about the waiting?" is the nurse (0.58) or coping (0.42), about no test."""
+        guesses = [(turn.intent, turn.confidence), *turn.guesses]
+        return sum(confidence for name, confidence in guesses if self._general_topic(name)) >= self.settings.confident
+
+    def _may_be_redirect(self, turn: Turn) -> bool:
+        """Whether the classifier took the message for a request to go elsewhere, or, calling it out
+        of scope or not understanding it, had that as its next guess: "can I get my parking
+        refunded?" called out of scope (0.66) with `redirect` second. The redirect's examples and
+        the facts then decide."""
+        if turn.intent == REDIRECT_INTENT:
+            return turn.confidence >= self.settings.confident
+        guessed = [confidence for name, confidence in turn.guesses[:1] if name == REDIRECT_INTENT]
+        return turn.intent in UNCLEAR_INTENTS and bool(guessed) and guessed[0] >= self.settings.redirect_guess
+
     def _answer(self, turn: Turn, history: Sequence[Turn], last_facts: Sequence[str]) -> Answer:
         sure = turn.confidence >= self.settings.confident
-        if turn.intent == REDIRECT_INTENT and sure:
-            kind, closeness = self.redirect_kinds.nearest(turn.text)
+        if self._may_be_redirect(turn):
+            kind, closeness = self.redirect_kinds.nearest(self._spelled(turn.text))
             reading = self._read(turn, history)
             # Comparing the tests talked about, or pointing at one ("which one is quicker?"), is a
             # question about them, whatever the classifier heard.
             about_the_tests = reading.about_tests and bool(reading.procedures)
-            if not about_the_tests and closeness - self._closest_fact(reading) >= self.settings.redirect_lead:
+            # Only guessed, the request must also be like one of the examples ("help with my son's
+            # maths homework" is nearest the medicines examples, at 0.20) and clearly closer to it
+            # than to any fact ("what was the injection they gave me?": 0.585 against 0.583).
+            guessed = turn.intent != REDIRECT_INTENT
+            like_one = not guessed or closeness >= self.settings.redirect_guess_closeness
+            lead = self.settings.redirect_guess_lead if guessed else self.settings.redirect_lead
+            if like_one and not about_the_tests and closeness - self._closest_fact(reading) >= lead:
                 return Answer(REDIRECT, redirect=kind)
-            turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
+            if turn.intent == REDIRECT_INTENT:
+                turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
         if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure and last_facts:
             return self._about_the_last_answer(turn, last_facts)
         reading = self._read(turn, history)
         if reading.uncovered and turn.intent != DIAGNOSIS_INTENT:
             return self._with_uncovered(turn, reading, history)
         if turn.intent != DIAGNOSIS_INTENT:
-            return self._respond(turn, reading, history)
+            return self._with_part_redirect(self._respond(turn, reading, history), reading)
         if asks_for_diagnosis(turn.text) or about_own_case(turn.text):
             return Answer(DECLINE)  # their own findings, a prognosis or a choice of treatment
         # Worded like a diagnosis request but about nobody's case ("is it always cancer?"): answer
@@ -349,7 +413,7 @@ class Answerer:
 
     def _read(self, turn: Turn, history: Sequence[Turn]) -> _Reading:
         """What the message asks and which tests it is about, with the conversation so far."""
-        text = self.words.expand(turn.text)
+        text = self._spelled(turn.text)
         mentions = self.finder.find(text)
         if any(m.how == "hint" for m in mentions) and self._remembered(history, two=False):
             mentions = []  # "is the gel cold?" is about the test talked about, not a guess from "gel"
@@ -371,6 +435,7 @@ class Answerer:
             # they are, which our sources never say; the facts that mention it are given.
             topic, confident = SUITABILITY, True
         texts = [corrected]
+        carried_asks: tuple[str, ...] = ()
         bare = self.finder.without_mentions(text, mentions)
         own: dict[str, tuple[str, ...]] = {}
         if len(named) > 1:
@@ -388,9 +453,15 @@ class Answerer:
             own = {}
             # After a question that only said there is a test ("I've got a scan next week"), naming
             # the test asks what it is and why it is done.
-            vague = previous is not None and previous.topic is None and self.words.means_a_test(previous.texts[0])
+            vague = (
+                previous is not None
+                and previous.topic is None
+                and self.words.means_a_test(previous.texts[0])
+                and not self.finder.find(previous.texts[0])  # "how lng dose an ultrsound tkae" asked something
+            )
             if previous is not None and not vague:
                 texts, topic, confident, bare = [previous.texts[0]], previous.topic, previous.confident, previous.bare
+                carried_asks = previous.asks
             elif topic is None:
                 texts, topic, confident, bare = [OVERVIEW_QUESTION], "what_is", True, ""
         elif not named and not confident:
@@ -415,12 +486,19 @@ class Answerer:
                 if pointed == "other"
                 else [procedures[0 if pointed == "first" else 1]]
             )
+        elif pointed in ("first", "second") and len(named) == 2:
+            # "I've an octreotide scan and a bone scan: what happens in the first one?"
+            procedures = [named[0 if pointed == "first" else 1]]
         if comparing and len(named) == 1:
             # "how is it different from a normal ultrasound?": the test talked about, and this one.
             procedures = [p for p in self._remembered(history, two=False) if p not in named] + named
+        # The asks of the question before, when its question is asked again ("and the heart one?").
+        asks = self._asks(text, corrected, mentions) if texts[0] == corrected else carried_asks
         return _Reading(
             text=text,
-            question=_Question(tuple(texts), topic, confident, bare=bare, own=own, condition_told=told_condition),
+            question=_Question(
+                tuple(texts), topic, confident, bare=bare, own=own, condition_told=told_condition, asks=asks
+            ),
             named=tuple(named),
             procedures=tuple(procedures),
             about_tests=comparing or pointed is not None,
@@ -436,6 +514,15 @@ class Answerer:
         if not reading.procedures:
             return self._without_a_test(turn, text, question, general_topic)
         sections = tuple(self._section(p, question) for p in reading.procedures)
+        if reading.about_tests and len(sections) == 2 and not reading.named and self.words.compared_topic(text) is None:
+            # "which of them is the one where they put gel on me?" (of the two talked about): one
+            # of them, when its facts fit clearly better; "what's the difference between them?"
+            # fits both alike.
+            # Matched as written: the tests' names, put before the message, would make both fit.
+            scores = self.similarities(_Question((text,), None, False))
+            fits = [float(scores[self.index.indexes(p)].max()) for p in reading.procedures]
+            if abs(fits[0] - fits[1]) >= self.settings.distinct:
+                sections = (sections[0 if fits[0] > fits[1] else 1],)
         if not reading.named and not reading.about_tests and not question.confident:
             # Only the conversation says which test: make sure the message is really about it, and
             # not a general question ("does everyone have the same tests?") asked along the way.
@@ -445,14 +532,25 @@ class Answerer:
             general = self._general_section(alone, general_topic)
             # A confident general intent ("I'm so anxious waiting") wins unless the test's facts
             # match clearly better; otherwise general facts must match clearly better.
-            lean = -1 if general_topic and turn.confidence >= self.settings.confident else 1
+            lean = -1 if general_topic and self._sure_general(turn) else 1
+            # Sure it is general, the test's facts are matched as the general ones are, without the
+            # test's name put before the message, which makes any message look like it is about it.
+            rival = best if lean > 0 else self._best_as_written(alone, reading.procedures)
             if general is not None and (
-                self._section_score(general, alone) > best + lean * self.settings.general_penalty
+                self._section_score(general, alone) > rival + lean * self.settings.general_penalty
                 or self._worded_better(general, reading.procedures, question)
             ):
                 return Answer(ANSWERED, (general,), question.topic)
             if turn.intent in UNCLEAR_INTENTS and best < self.settings.follow_up:
                 return self._without_a_test(turn, text, question, general_topic)
+            if turn.intent in UNCLEAR_INTENTS and self._may_need_support(turn) and not self.words.is_question(text):
+                # "this is all too much", unclear, joined to the question before would match that
+                # question's facts: someone who may be struggling, and asks nothing, is answered on
+                # their own words.
+                scores = self.similarities(alone)  # not prefixed with the test's name either
+                own = [i for p in reading.procedures for i in self.index.indexes(p)]
+                if float(scores[own].max()) < self.settings.follow_up:
+                    return self._without_a_test(turn, text, alone, general_topic)
         return Answer(ANSWERED, sections, question.topic)
 
     def _about_the_last_answer(self, turn: Turn, last_facts: Sequence[str]) -> Answer:
@@ -510,19 +608,22 @@ class Answerer:
             # able to sit up instead").
             needed = s.shared_words if question.condition_told else 1e-6
             strong = [i for i in ranked if scores[i] >= s.override and shared[i] >= needed]
-            if question.condition_told and ranked[0] not in strong and scores[ranked[0]] >= s.sure:
+            if question.condition_told and ranked[0] not in strong and scores[ranked[0]] >= s.hedge_below:
                 strong.insert(0, ranked[0])
-            strong = strong[: s.best_facts]
-            return Section(procedure, self._units(strong), gap=question.topic)
+            leads, gaps = self._part_answers(procedure, question)
+            strong = list(dict.fromkeys(leads + strong[: s.best_facts]))[: s.max_facts]
+            also = tuple(gap for gap in gaps if gap != question.topic)
+            return Section(procedure, self._units(strong), gap=question.topic, also_not_said=also)
         if not ranked or scores[ranked[0]] < s.minimum:
             return Section(procedure, (), gap="")
-        chosen = self._choose(ranked, scores, question, own)
+        leads, gaps = self._part_answers(procedure, question)
+        chosen = list(dict.fromkeys(leads + self._choose(ranked, scores, question, own)))[: s.max_facts]
         # Not sure it answers the question when no fact is close, or when only the test's name makes
         # them close: none shares a meaningful word with the question ("how much does a PET cost?").
         shared = self.index.word_overlap(question.bare)
         unsupported = question.bare.strip() and not any(shared[i] > 0 for i in chosen)
-        partial = scores[ranked[0]] < s.sure or (unsupported and scores[ranked[0]] < s.certain)
-        return Section(procedure, self._units(chosen), partial=bool(partial))
+        partial = scores[ranked[0]] < s.hedge_below or (unsupported and scores[ranked[0]] < s.hedge_unshared_below)
+        return Section(procedure, self._units(chosen), partial=bool(partial), also_not_said=gaps)
 
     def _choose(self, ranked: list[int], scores: np.ndarray, question: _Question, own: list[int]) -> list[int]:
         """With a confident intent, its topic's facts in the knowledge base's order (the first says
@@ -540,6 +641,57 @@ class Answerer:
             return best
         in_topic = [i for i in own if self.index.units[i].topic == question.topic][: s.topic_facts]
         return (in_topic + [i for i in best if i not in in_topic])[: s.max_facts]
+
+    def _part_answers(self, procedure: str, question: _Question) -> tuple[list[int], tuple[str, ...]]:
+        """For each part of a message asking several things (or the question a long one ends with),
+        this test's closest fact in the topic the part asks about, and the topics asked that our
+        sources don't cover for this test. The topic is the one whose closest facts, of any test,
+        match the part best ("does it hurt?": pain); when none does clearly ("how long is that"),
+        the part's closest fact of this test leads if close. A part we send elsewhere has neither."""
+        leads: list[int] = []
+        gaps: list[str] = []
+        for ask in question.asks:
+            if self._part_redirect(ask) is not None:
+                continue
+            topic = self._topic_asked(ask)
+            scores = self.similarities(_Question((ask,), None, False), procedure)
+            own = self.index.indexes(procedure)
+            if topic is not None and self.kb.procedures[procedure].topics.get(topic, 0) is None:
+                gaps.append(topic)
+                continue
+            candidates = [i for i in own if topic is None or self.index.units[i].topic == topic]
+            best = max(candidates, key=lambda i: scores[i], default=None)
+            if best is not None and (topic is not None or scores[best] >= self.settings.part_answer):
+                leads.append(best)
+        return leads, tuple(dict.fromkeys(gaps))
+
+    def _topic_asked(self, ask: str) -> str | None:
+        """The topic whose closest facts (of any test, the best `TOPIC_FACTS`) match a question best
+        on average, if they match it well enough."""
+        bare = self.finder.without_mentions(ask, self.finder.find(ask))
+        scores = self.similarities(_Question((bare,), None, False))
+        by_topic: dict[str, list[float]] = {}
+        for number, unit in enumerate(self.index.units):
+            if unit.procedure is not None:
+                by_topic.setdefault(unit.topic, []).append(float(scores[number]))
+        means = {topic: float(np.mean(sorted(found)[-TOPIC_FACTS:])) for topic, found in by_topic.items()}
+        topic = max(means, key=means.__getitem__, default=None)
+        return topic if topic is not None and means[topic] >= self.settings.part_topic else None
+
+    def _part_redirect(self, ask: str) -> str | None:
+        """The redirect one part of a message asks for ("where do I park?"), if its closest redirect
+        example beats its closest fact by `part_redirect_lead`."""
+        kind, closeness = self.redirect_kinds.nearest(ask)
+        closest = float(self.similarities(_Question((ask,), None, False)).max())
+        return kind if closeness - closest >= self.settings.part_redirect_lead else None
+
+    def _with_part_redirect(self, answer: Answer, reading: _Reading) -> Answer:
+        """An answer to a message that also asks for something we send elsewhere ("do I fast for it
+        and where do I park?"): that part's redirect goes with the facts."""
+        if answer.kind != ANSWERED or not reading.question.asks:
+            return answer
+        kinds = [kind for kind in map(self._part_redirect, reading.question.asks) if kind is not None]
+        return replace(answer, redirect=kinds[0]) if kinds else answer
 
     def _closest_fact(self, reading: _Reading) -> float:
         """How close the best fact is to the message as written. Not joined to the question before
@@ -570,7 +722,7 @@ class Answerer:
         ranked = sorted(general, key=lambda i: -scores[i])
         if not ranked:
             return None
-        if general_topic is None and scores[ranked[0]] < s.general:
+        if general_topic is None and scores[ranked[0]] < s.general_fact_answers:
             if question.confident:
                 return None  # a question about one test's topic ("when do I get my results?")
             # Less close, but sharing most of the question's rarer words ("does everyone have the
@@ -600,6 +752,11 @@ class Answerer:
         test_words = max(float(shared[i]) for p in procedures for i in self.index.indexes(p))
         s = self.settings
         return general_words >= s.general_words and general_words - test_words >= s.word_lead
+
+    def _best_as_written(self, question: _Question, procedures: Sequence[str]) -> float:
+        """How well the tests' facts match the message as written (no test's name put before it)."""
+        scores = self.similarities(replace(question, own={}))
+        return max(float(scores[self.index.indexes(p)].max()) for p in procedures)
 
     def _section_score(self, section: Section, question: _Question) -> float:
         scores = self.similarities(question)
@@ -631,7 +788,7 @@ class Answerer:
         """Whether a general fact matches the question well, whatever the intent said."""
         scores = self.similarities(question)
         general = self.index.indexes(None)
-        return bool(general) and float(scores[general].max()) >= self.settings.general
+        return bool(general) and float(scores[general].max()) >= self.settings.general_fact_answers
 
     def _near_any_fact(self, question: _Question) -> bool:
         """Whether a question that names no test is like any fact at all: "where can I get a covid
@@ -668,10 +825,22 @@ class Answerer:
             return intent[len(QUESTION_PREFIX) :]
         return None
 
+    def _asks(self, text: str, corrected: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
+        """Each question of a message asking several, each to get its own fact; or the question a
+        long message, or one describing its test, ends with: "the scan with the cold jelly on your
+        belly, how long is that" asks how long, whatever the jelly is like."""
+        several = tuple(self.words.asks(corrected))
+        if several:
+            return several
+        described = any(m.how in ("description", "hint") for m in mentions)
+        long = len(text.split()) >= self.settings.focus_from_words
+        focus = self.words.question_part(corrected) if described or long else None
+        return (focus,) if focus else ()
+
     def _previous_question(self, history: Sequence[Turn]) -> _Question | None:
         """The last question asked before, skipping turns that only named a test."""
         for past in list(history)[::-1][:LOOK_BACK_TURNS]:
-            text = self.words.expand(past.text)
+            text = self._spelled(past.text)
             mentions = self.finder.find(text)
             if mentions and self.words.only_follow_up_words(self.finder.without_mentions(text, mentions)):
                 continue
@@ -679,7 +848,9 @@ class Answerer:
             if topic or past.intent in UNCLEAR_INTENTS or self._general_topic(past.intent):
                 confident = topic is not None and past.confidence >= self.settings.confident
                 bare = self.finder.without_mentions(text, mentions)
-                return _Question((self.finder.corrected(text, mentions),), topic, confident, bare=bare)
+                corrected = self.finder.corrected(text, mentions)
+                asks = self._asks(text, corrected, mentions)
+                return _Question((corrected,), topic, confident, bare=bare, asks=asks)
         return None
 
     def _asked_which_test(self, history: Sequence[Turn]) -> bool:
@@ -695,7 +866,9 @@ class Answerer:
         recent = list(history)[-LOOK_BACK_TURNS:]
         seen: list[str] = []
         for past in recent[::-1]:
-            for procedure in reversed(past.answered or past.named):
+            # The tests answered about first, then the others it named ("I've an octreotide scan
+            # and a bone scan; what happens in the first one?" ... "and the other one?").
+            for procedure in [*reversed(past.answered), *reversed(past.named)]:
                 if procedure in self.kb.procedures and procedure not in seen:
                     seen.append(procedure)
         if not two:

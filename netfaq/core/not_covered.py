@@ -41,6 +41,11 @@ class NotCovered:
     def __init__(self, things: dict[Uncovered, tuple[str, ...]], treatment_redirect: str) -> None:
         self.treatment_redirect = treatment_redirect  # the redirect kind a treatment question gets
         self._patterns = [(thing, _pattern(said_as)) for thing, said_as in things.items()]
+        self._said_as = [name for said_as in things.values() for name in said_as]
+
+    def words(self) -> list[str]:
+        """Every way patients name the things we don't cover ("lanreotide", "lu177")."""
+        return list(self._said_as)
 
     def find(self, text: str) -> list[Naming]:
         return [

@@ -12,6 +12,8 @@ import yaml
 from netfaq.core.paths import PATIENT_WORDS_FILE
 
 _WORD = re.compile(r"[A-Za-z0-9']+")
+_SENTENCE = re.compile(r"[^.?!\n]+[.?!]*")
+_CLAUSE = re.compile(r"(?<=[.?!,;:])\s+|\s+-\s+|\n+")
 # A whole word, not part of "u/s" or "ga-68": only these are written out.
 _STANDALONE = re.compile(r"(?<![\w/.\-])[A-Za-z0-9']+(?![\w/\-]|\.\w)")
 
@@ -29,6 +31,58 @@ class PatientWords:
     same_meaning: dict[str, str]  # word stem -> the stem of the first word of its group
     repeat_words: frozenset[str]  # stems of the words of a request to repeat the last answer
     correcting_words: frozenset[str] = frozenset()  # stems of words that say a new day replaces the old
+    joining_words: frozenset[str] = frozenset()  # "and", "also": a second question may start after them
+    question_starts: frozenset[str] = frozenset()  # "how", "does": a part starting so asks something
+    question_subjects: frozenset[str] = frozenset()  # "he" in "does he": a question inside a part
+
+    def asks(self, text: str) -> list[str]:
+        """The parts of a message that each ask something, when it asks two or more things ("do I
+        fast for it and how long does it take?"); [] when it asks one thing or none."""
+        asking: list[str] = []
+        for sentence in _SENTENCE.findall(text):
+            words = sentence.split()
+            parts, start = [], 0
+            for i in range(1, len(words)):
+                joining = words[i].lower() in self.joining_words and i + 1 < len(words)
+                if joining and self._starts_question(words[i + 1]) and i - start >= 2:
+                    parts.append(" ".join(words[start:i]))  # "... and how long": the "and" dropped
+                    start = i + 1
+                elif words[i - 1].endswith(",") and self._starts_question(words[i]) and i - start >= 2:
+                    parts.append(" ".join(words[start:i]))  # "..., is it safe"
+                    start = i
+            parts.append(" ".join(words[start:]))
+            asking += [part.strip(" ,;:") for part in parts if self._asks_something(part)]
+        return asking if len(asking) > 1 else []
+
+    def _asks_something(self, part: str) -> bool:
+        """A question mark, a question word first, or one inside before who it asks about ("my
+        dad's scan is Monday does he need to fast"); "I've got an ultrasound too" asks nothing."""
+        words = [w.lower().strip(",;:'\"?").replace("'", "") for w in part.split()]
+        if not words:
+            return False
+        if part.rstrip().endswith("?") or words[0] in self.question_starts:
+            return True
+        pairs = zip(words, words[1:], strict=False)
+        return any(a in self.question_starts and b in self.question_subjects for a, b in pairs)
+
+    def question_part(self, text: str) -> str | None:
+        """The question at the end of a message that tells something first ("the scan with the cold
+        jelly, how long is that": "how long is that"), or None when the message is all question.
+        Matched beside the whole message, so what it asks is not drowned by what it tells."""
+        clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+        for i in range(len(clauses) - 1, 0, -1):
+            words = clauses[i].split()
+            if len(words) >= 2 and self._starts_question(words[0]):
+                return clauses[i]
+        return None
+
+    def is_question(self, text: str) -> bool:
+        """Whether a message asks something ("and for children?", "how long") rather than says it."""
+        words = text.split()
+        return "?" in text or bool(words) and self._starts_question(words[0])
+
+    def _starts_question(self, word: str) -> bool:
+        return word.lower().strip(",;:'\"").replace("'", "") in self.question_starts
 
     def corrects(self, text: str) -> bool:
         """Whether the message says it replaces what was said before ("sorry, it's actually ...")."""
@@ -105,6 +159,9 @@ def load_patient_words(path: Path = PATIENT_WORDS_FILE) -> PatientWords:
         },
         repeat_words=frozenset(word_stem(str(w).lower()) for w in raw["repeat_words"]),
         correcting_words=frozenset(word_stem(str(w).lower()) for w in raw["correcting_words"]),
+        joining_words=frozenset(str(w).lower() for w in raw["joining_words"]),
+        question_starts=frozenset(str(w).lower() for w in raw["question_starts"]),
+        question_subjects=frozenset(str(w).lower() for w in raw["question_subjects"]),
         same_meaning={
             word_stem(str(word).lower()): word_stem(str(group[0]).lower())
             for group in raw["same_meaning"]

@@ -128,6 +128,10 @@ class ProcedureFinder:
             return word  # two names equally close: leave it alone
         return candidates[0][2]
 
+    def one_word_names(self) -> frozenset[str]:
+        """The names of tests that are one word ("pet", "echo", "ultrasound")."""
+        return frozenset(key[0] for key in self.aliases if len(key) == 1)
+
     def corrected(self, text: str, mentions: list[Mention] | None = None, only: str | None = None) -> str:
         """The message with the tests it names written as the knowledge base names them ("EUS" ->
         "endoscopic ultrasound") and described tests named at the end: for matching facts, not storing.

@@ -20,6 +20,7 @@ from netfaq.core import replies
 from netfaq.core.answering import Section
 from netfaq.core.hours import helpline_status
 from netfaq.core.knowledge import KnowledgeBase
+from netfaq.core.redirects import default_redirects
 from netfaq.core.retrieval import fact_units
 from netfaq.core.topics import TOPICS
 
@@ -124,7 +125,7 @@ def possible_answers(
     answers += [
         ("welcome", replies.welcome_text(kb, services, privacy)),
         ("which test?", replies.ASK_WHICH_TEST),
-        ("out of scope", replies.OUT_OF_SCOPE),
+        ("out of scope", replies.out_of_scope_text(default_redirects(), kb.helpline)),
         ("rephrase", replies.ASK_REPHRASE),
         ("decline diagnosis", replies.decline_diagnosis_text(kb.helpline)),
         ("offer helpline", replies.offer_helpline_text(kb.helpline)),

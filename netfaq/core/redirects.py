@@ -41,6 +41,7 @@ class RedirectsError(ValueError):
 class Redirects:
     replies: dict[str, str]  # kind -> reply with places filled in, {helpline} left for the wording
     examples: dict[str, tuple[str, ...]]  # kind -> how patients ask (with Rasa's entity markup)
+    out_of_scope: str  # the reply to anything else outside the sources, places filled in likewise
 
     def nlu_yaml(self, intent: str) -> str:
         """Every example as training data for the one intent."""
@@ -89,20 +90,24 @@ def load_redirects(path: Path = REDIRECTS_FILE) -> Redirects:
     ):
         raise RedirectsError(f"{path}: expected `places:` and `redirects:` mappings")
     places = {str(k): " ".join(str(v).split()) for k, v in raw["places"].items()}
-    replies, examples = {}, {}
-    for kind, entry in raw["redirects"].items():
-        text = entry.get("reply") if isinstance(entry, dict) else None
+
+    def worded(text: object, where: str) -> str:
         if not isinstance(text, str) or not text.strip():
-            raise RedirectsError(f"{path}: redirect '{kind}': the reply must be non-empty text")
+            raise RedirectsError(f"{path}: {where}: the reply must be non-empty text")
         unknown = [name for name in _PLACE.findall(text) if name not in places and name != HELPLINE_PLACE]
         if unknown:
-            raise RedirectsError(f"{path}: redirect '{kind}': unknown place {{{unknown[0]}}} (see places:)")
+            raise RedirectsError(f"{path}: {where}: unknown place {{{unknown[0]}}} (see places:)")
+        return _PLACE.sub(lambda m: places.get(m.group(1), m.group()), " ".join(text.split()))
+
+    out_of_scope = worded(raw.get("out_of_scope"), "out_of_scope")
+    replies, examples = {}, {}
+    for kind, entry in raw["redirects"].items():
+        replies[str(kind)] = worded(entry.get("reply") if isinstance(entry, dict) else None, f"redirect '{kind}'")
         asked = entry.get("examples")
         if not isinstance(asked, list) or not asked or not all(isinstance(e, str) and e.strip() for e in asked):
             raise RedirectsError(f"{path}: redirect '{kind}': examples must be a non-empty list of texts")
-        replies[str(kind)] = _PLACE.sub(lambda m: places.get(m.group(1), m.group()), " ".join(text.split()))
         examples[str(kind)] = tuple(e.strip() for e in asked)
-    return Redirects(replies, examples)
+    return Redirects(replies, examples, out_of_scope)
 
 
 @lru_cache(maxsize=1)

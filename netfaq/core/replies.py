@@ -125,10 +125,11 @@ def section_text(kb: KnowledgeBase, section: Section, today: date, short: bool =
             lines.append(more)
         return "\n".join(lines)
     test = kb.procedures[section.procedure].name_with_article
+    not_said = [_not_said(topic, test) for topic in section.also_not_said]
     if section.gap is not None:
-        wording = TOPIC_GAPS.get(section.gap) or GAP_QUESTIONS.get(section.gap) or "that about {test}"
+        unsaid = " or ".join([_not_said(section.gap, test), *not_said])
         text = (
-            f"I'm sorry, our sources don't say {wording.format(test=test)}, so I can't tell you that. "
+            f"I'm sorry, our sources don't say {unsaid}, so I can't tell you that. "
             f"Please check your appointment letter or ask your care team. You can also call {helpline}."
         )
         if facts:
@@ -143,7 +144,21 @@ def section_text(kb: KnowledgeBase, section: Section, today: date, short: bool =
         return f"{text}\n{source_line(kb, cited, today)}\n{helpline_citation(kb)}"
     topics = {unit.topic for unit in section.units}
     heading = f": {TOPIC_HEADINGS[topics.pop()].lower()}" if len(topics) == 1 and section.units[0].procedure else ""
-    return f"{kb.procedures[section.procedure].title}{heading}\n{_bullets(kb, facts)}\n{source_line(kb, cited, today)}"
+    body = _bullets(kb, facts)
+    if short:  # someone who found the answer hard: a person can explain it
+        body += f"\nIf anything is still not clear, your care team can explain it, or you can call {helpline}."
+    text = f"{kb.procedures[section.procedure].title}{heading}\n{body}\n{source_line(kb, cited, today)}"
+    if not_said:
+        text += (
+            f"\nOur sources don't say {' or '.join(not_said)}: please check your appointment letter or ask "
+            f"your care team, or call {helpline}."
+        )
+    return text
+
+
+def _not_said(topic: str, test: str) -> str:
+    """ "how long an MRI scan takes": what our sources don't say, for a topic of a test."""
+    return (TOPIC_GAPS.get(topic) or GAP_QUESTIONS.get(topic) or "that about {test}").format(test=test)
 
 
 def emergency_notice(services: Mapping[str, str]) -> str:
@@ -183,11 +198,6 @@ def helpline_answer(kb: KnowledgeBase, status: HelplineStatus, today: date, serv
 
 ASK_WHICH_TEST = "Which test is your question about?"
 
-OUT_OF_SCOPE = (
-    "Sorry, I can only help with questions about imaging and other tests for neuroendocrine tumours (NETs). "
-    "For example: how to prepare, what happens, how long it takes, whether it hurts, the risks and the "
-    "results. I can also give some general information about NETs."
-)
 
 # Questions the assistant itself suggests: each must get a real answer from the sources
 # (tests/test_e2e.py sends them all), never "our sources don't say".
@@ -240,6 +250,11 @@ def decline_diagnosis_text(helpline: Helpline) -> str:
 def redirect_text(redirects: Redirects, kind: str, helpline: Helpline) -> str:
     """Where to go for a request the assistant can't handle (data/hospital/redirects.yml)."""
     return redirects.replies[kind].replace("{" + HELPLINE_PLACE + "}", helpline_sentence(helpline))
+
+
+def out_of_scope_text(redirects: Redirects, helpline: Helpline) -> str:
+    """What the assistant answers, and where anything else goes (data/hospital/redirects.yml)."""
+    return redirects.out_of_scope.replace("{" + HELPLINE_PLACE + "}", helpline_sentence(helpline))
 
 
 def not_covered_text(names: list[str], helpline: Helpline) -> str:
