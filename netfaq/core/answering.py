@@ -271,6 +271,7 @@ class Answerer:
         self.encoder, self.settings = encoder, settings
         self._embedded = lru_cache(maxsize=settings.question_cache)(self._embed)
         self._this_answer: dict[str, np.ndarray] = {}  # each text is embedded once per answer, cache or not
+        self._topics_asked: dict[str, str | None] = {}  # per answer: what each part of the message asks
         # General topics that answer only messages worded a certain way, with their facts' numbers.
         self._worded = [
             (topic, [i for i in index.indexes(None) if index.units[i].topic == topic.id])
@@ -291,7 +292,7 @@ class Answerer:
     def answer(self, turn: Turn, history: Sequence[Turn] = (), last_facts: Sequence[str] = ()) -> Answer:
         """`last_facts`: the keys of the facts the last answer gave (the conversation's state)."""
         # Synchronous from here to the return, so one answer's texts never mix with another's.
-        self._this_answer = {}
+        self._this_answer, self._topics_asked = {}, {}
         answer = self._answer(turn, history, last_facts)
         support = self._general_topic(SUPPORT_INTENT)
         if answer.kind in (CLARIFY, NOT_UNDERSTOOD, OUT_OF_SCOPE) and support and self._may_need_support(turn):
@@ -302,14 +303,14 @@ class Answerer:
 
     def tests_meant(self, turn: Turn, history: Sequence[Turn] = ()) -> tuple[str, ...]:
         """The tests a message is about, named or from the conversation ("it's on Friday at 2")."""
-        self._this_answer = {}
+        self._this_answer, self._topics_asked = {}, {}
         return self._read(turn, history).procedures
 
     def timing_closeness(self, text: str, figures: Sequence[str]) -> list[tuple[float, str]]:
         """How close in meaning the message is to each timing fact (a fact stating one of `figures`,
         of any test), closest first, with the fact's topic: "fasting from when?" is closest to a
         fasting fact (preparation), "which days do I keep free?" to the later scans'."""
-        self._this_answer = {}
+        self._this_answer, self._topics_asked = {}, {}
         expanded = self._spelled(text)
         asked = self.finder.without_mentions(expanded, self.finder.find(expanded))  # what, not which test
         scores = self.similarities(_Question((asked,), None, False))
@@ -353,7 +354,7 @@ class Answerer:
     def _answer(self, turn: Turn, history: Sequence[Turn], last_facts: Sequence[str]) -> Answer:
         sure = turn.confidence >= self.settings.confident
         if self._may_be_redirect(turn):
-            kind, closeness = self.redirect_kinds.nearest(self._spelled(turn.text))
+            kind, closeness = self._nearest_redirect(self._spelled(turn.text))
             reading = self._read(turn, history)
             # Comparing the tests talked about, or pointing at one ("which one is quicker?"), is a
             # question about them, whatever the classifier heard.
@@ -667,7 +668,12 @@ class Answerer:
 
     def _topic_asked(self, ask: str) -> str | None:
         """The topic whose closest facts (of any test, the best `TOPIC_FACTS`) match a question best
-        on average, if they match it well enough."""
+        on average, if they match it well enough (worked out once per answer)."""
+        if ask not in self._topics_asked:
+            self._topics_asked[ask] = self._closest_topic(ask)
+        return self._topics_asked[ask]
+
+    def _closest_topic(self, ask: str) -> str | None:
         bare = self.finder.without_mentions(ask, self.finder.find(ask))
         scores = self.similarities(_Question((bare,), None, False))
         by_topic: dict[str, list[float]] = {}
@@ -678,10 +684,14 @@ class Answerer:
         topic = max(means, key=means.__getitem__, default=None)
         return topic if topic is not None and means[topic] >= self.settings.part_topic else None
 
+    def _nearest_redirect(self, text: str) -> tuple[str, float]:
+        """The redirect kind nearest the message, embedded once per answer as the facts' texts are."""
+        return self.redirect_kinds.nearest_to(self._vectors((text,))[0])
+
     def _part_redirect(self, ask: str) -> str | None:
         """The redirect one part of a message asks for ("where do I park?"), if its closest redirect
         example beats its closest fact by `part_redirect_lead`."""
-        kind, closeness = self.redirect_kinds.nearest(ask)
+        kind, closeness = self._nearest_redirect(ask)
         closest = float(self.similarities(_Question((ask,), None, False)).max())
         return kind if closeness - closest >= self.settings.part_redirect_lead else None
 

@@ -64,7 +64,11 @@ class RedirectKinds:
 
     def nearest(self, text: str) -> tuple[str, float]:
         """The kind, and how close (cosine) its closest example is to the message."""
-        scores = self.vectors @ self.encoder.encode([text])[0]
+        return self.nearest_to(self.encoder.encode([text])[0])
+
+    def nearest_to(self, vector: np.ndarray) -> tuple[str, float]:
+        """`nearest` for a message already embedded."""
+        scores = self.vectors @ vector
         nearest = np.argsort(-scores)[:NEAREST]
         votes = Counter()
         for i in nearest:
