@@ -211,12 +211,12 @@ def test_several_broken_files_are_all_reported(kb_copy):
     )
 
 
-def test_an_unknown_bank_holiday_calendar_is_named(kb_copy):
-    path = kb_copy / "helpline.yml"
+@pytest.mark.parametrize(("file", "where"), [("helpline.yml", "helpline"), ("timelines.yml", "timelines")])
+def test_an_unknown_bank_holiday_calendar_is_named(kb_copy, file, where):
+    # The helpline's opening hours and the personal timelines each name their calendar; one check reads both.
+    path = kb_copy / file
     path.write_text(path.read_text().replace("country: GB", "country: XX"))
-    with pytest.raises(
-        KnowledgeBaseError, match=r"helpline.yml: helpline, bank_holidays: unknown country or region XX/ENG"
-    ):
+    with pytest.raises(KnowledgeBaseError, match=rf"{file}: {where}, bank_holidays: unknown country or region XX/ENG"):
         load_knowledge(kb_copy)
 
 

@@ -127,12 +127,3 @@ def test_an_unknown_time_zone_is_a_problem(kb_copy):
     path.write_text(path.read_text().replace("timezone: Europe/London", "timezone: Europe/Londinium"))
     with pytest.raises(KnowledgeBaseError, match="unknown time zone 'Europe/Londinium'"):
         load_knowledge(kb_copy)
-
-
-def test_an_unknown_bank_holiday_calendar_is_a_problem(kb_copy):
-    path = kb_copy / "timelines.yml"
-    path.write_text(path.read_text().replace("country: GB", "country: XX"))
-    with pytest.raises(
-        KnowledgeBaseError, match=r"timelines.yml: timelines, bank_holidays: unknown country or region XX/ENG"
-    ):
-        load_knowledge(kb_copy)

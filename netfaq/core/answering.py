@@ -271,7 +271,8 @@ class Answerer:
         self.encoder, self.settings = encoder, settings
         self._embedded = lru_cache(maxsize=settings.question_cache)(self._embed)
         self._this_answer: dict[str, np.ndarray] = {}  # each text is embedded once per answer, cache or not
-        self._topics_asked: dict[str, str | None] = {}  # per answer: what each part of the message asks
+        # Per answer: for each part of the message, the redirect it asks for, else the topic it asks about.
+        self._parts: dict[str, tuple[str | None, str | None]] = {}
         # General topics that answer only messages worded a certain way, with their facts' numbers.
         self._worded = [
             (topic, [i for i in index.indexes(None) if index.units[i].topic == topic.id])
@@ -292,7 +293,7 @@ class Answerer:
     def answer(self, turn: Turn, history: Sequence[Turn] = (), last_facts: Sequence[str] = ()) -> Answer:
         """`last_facts`: the keys of the facts the last answer gave (the conversation's state)."""
         # Synchronous from here to the return, so one answer's texts never mix with another's.
-        self._this_answer, self._topics_asked = {}, {}
+        self._this_answer, self._parts = {}, {}
         answer = self._answer(turn, history, last_facts)
         support = self._general_topic(SUPPORT_INTENT)
         if answer.kind in (CLARIFY, NOT_UNDERSTOOD, OUT_OF_SCOPE) and support and self._may_need_support(turn):
@@ -303,14 +304,14 @@ class Answerer:
 
     def tests_meant(self, turn: Turn, history: Sequence[Turn] = ()) -> tuple[str, ...]:
         """The tests a message is about, named or from the conversation ("it's on Friday at 2")."""
-        self._this_answer, self._topics_asked = {}, {}
+        self._this_answer, self._parts = {}, {}
         return self._read(turn, history).procedures
 
     def timing_closeness(self, text: str, figures: Sequence[str]) -> list[tuple[float, str]]:
         """How close in meaning the message is to each timing fact (a fact stating one of `figures`,
         of any test), closest first, with the fact's topic: "fasting from when?" is closest to a
         fasting fact (preparation), "which days do I keep free?" to the later scans'."""
-        self._this_answer, self._topics_asked = {}, {}
+        self._this_answer, self._parts = {}, {}
         expanded = self._spelled(text)
         asked = self.finder.without_mentions(expanded, self.finder.find(expanded))  # what, not which test
         scores = self.similarities(_Question((asked,), None, False))
@@ -520,8 +521,7 @@ class Answerer:
             # of them, when its facts fit clearly better; "what's the difference between them?"
             # fits both alike.
             # Matched as written: the tests' names, put before the message, would make both fit.
-            scores = self.similarities(_Question((text,), None, False))
-            fits = [float(scores[self.index.indexes(p)].max()) for p in reading.procedures]
+            fits = self._fits_as_written(_Question((text,), None, False), reading.procedures)
             if abs(fits[0] - fits[1]) >= self.settings.distinct:
                 sections = (sections[0 if fits[0] > fits[1] else 1],)
         if not reading.named and not reading.about_tests and not question.confident:
@@ -536,7 +536,7 @@ class Answerer:
             lean = -1 if general_topic and self._sure_general(turn) else 1
             # Sure it is general, the test's facts are matched as the general ones are, without the
             # test's name put before the message, which makes any message look like it is about it.
-            rival = best if lean > 0 else self._best_as_written(alone, reading.procedures)
+            rival = best if lean > 0 else max(self._fits_as_written(alone, reading.procedures))
             if general is not None and (
                 self._section_score(general, alone) > rival + lean * self.settings.general_penalty
                 or self._worded_better(general, reading.procedures, question)
@@ -548,9 +548,7 @@ class Answerer:
                 # "this is all too much", unclear, joined to the question before would match that
                 # question's facts: someone who may be struggling, and asks nothing, is answered on
                 # their own words.
-                scores = self.similarities(alone)  # not prefixed with the test's name either
-                own = [i for p in reading.procedures for i in self.index.indexes(p)]
-                if float(scores[own].max()) < self.settings.follow_up:
+                if max(self._fits_as_written(alone, reading.procedures)) < self.settings.follow_up:
                     return self._without_a_test(turn, text, alone, general_topic)
         return Answer(ANSWERED, sections, question.topic)
 
@@ -652,9 +650,9 @@ class Answerer:
         leads: list[int] = []
         gaps: list[str] = []
         for ask in question.asks:
-            if self._part_redirect(ask) is not None:
+            redirect, topic = self._part(ask)
+            if redirect is not None:
                 continue
-            topic = self._topic_asked(ask)
             scores = self.similarities(_Question((ask,), None, False), procedure)
             own = self.index.indexes(procedure)
             if topic is not None and self.kb.procedures[procedure].topics.get(topic, 0) is None:
@@ -666,14 +664,17 @@ class Answerer:
                 leads.append(best)
         return leads, tuple(dict.fromkeys(gaps))
 
+    def _part(self, ask: str) -> tuple[str | None, str | None]:
+        """What one part of a message asks, worked out once per answer: the redirect it asks for,
+        or else the topic it asks about."""
+        if ask not in self._parts:
+            redirect = self._part_redirect(ask)
+            self._parts[ask] = (redirect, None if redirect is not None else self._topic_asked(ask))
+        return self._parts[ask]
+
     def _topic_asked(self, ask: str) -> str | None:
         """The topic whose closest facts (of any test, the best `TOPIC_FACTS`) match a question best
-        on average, if they match it well enough (worked out once per answer)."""
-        if ask not in self._topics_asked:
-            self._topics_asked[ask] = self._closest_topic(ask)
-        return self._topics_asked[ask]
-
-    def _closest_topic(self, ask: str) -> str | None:
+        on average, if they match it well enough."""
         bare = self.finder.without_mentions(ask, self.finder.find(ask))
         scores = self.similarities(_Question((bare,), None, False))
         by_topic: dict[str, list[float]] = {}
@@ -700,7 +701,7 @@ class Answerer:
         and where do I park?"): that part's redirect goes with the facts."""
         if answer.kind != ANSWERED or not reading.question.asks:
             return answer
-        kinds = [kind for kind in map(self._part_redirect, reading.question.asks) if kind is not None]
+        kinds = [kind for kind, _ in map(self._part, reading.question.asks) if kind is not None]
         return replace(answer, redirect=kinds[0]) if kinds else answer
 
     def _closest_fact(self, reading: _Reading) -> float:
@@ -763,10 +764,10 @@ class Answerer:
         s = self.settings
         return general_words >= s.general_words and general_words - test_words >= s.word_lead
 
-    def _best_as_written(self, question: _Question, procedures: Sequence[str]) -> float:
-        """How well the tests' facts match the message as written (no test's name put before it)."""
+    def _fits_as_written(self, question: _Question, procedures: Sequence[str]) -> list[float]:
+        """How well each test's facts match the message as written (no test's name put before it)."""
         scores = self.similarities(replace(question, own={}))
-        return max(float(scores[self.index.indexes(p)].max()) for p in procedures)
+        return [float(scores[self.index.indexes(p)].max()) for p in procedures]
 
     def _section_score(self, section: Section, question: _Question) -> float:
         scores = self.similarities(question)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import combinations
 
 from netfaq.core.procedure_finder import edit_distance
@@ -30,10 +31,16 @@ ENGLISH_FROM = 500
 
 def english_words(encoder_words: frozenset[str] = frozenset()) -> frozenset[str]:
     """English words in common use: pyspellchecker's list (inside the package) and the encoder's."""
+    return _common_english() | encoder_words
+
+
+@lru_cache(maxsize=1)
+def _common_english() -> frozenset[str]:
+    """Read once per process: the answerer is built again whenever the knowledge base changes."""
     from spellchecker import SpellChecker
 
     counts = SpellChecker().word_frequency.dictionary
-    return frozenset(word for word, count in counts.items() if count >= ENGLISH_FROM) | encoder_words
+    return frozenset(word for word, count in counts.items() if count >= ENGLISH_FROM)
 
 
 def _deletions(word: str, most: int) -> set[str]:
