@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import answerer, warm_up
+from netfaq.core import conversation
 from netfaq.core.answering import (
     ANSWERED,
     CLARIFY,
@@ -28,8 +29,8 @@ from netfaq.core.answering import (
     Answer,
     Answerer,
     MatchSettings,
-    Turn,
 )
+from netfaq.core.conversation import Changes, Conversation, Turn
 from netfaq.core.dialogue import (
     ANSWER_ACTION,
     APPOINTMENT_INTENT,
@@ -71,20 +72,10 @@ from netfaq.core.timeline_wording import CALENDAR_NAME, calendar_file, timeline_
 
 logger = logging.getLogger(__name__)
 
-OFFER_HELPLINE_AFTER = 2  # messages in a row not understood
-PROCEDURE_ENTITY = "procedure"
-LAST_FACTS_SLOT = "last_facts"  # the keys of the facts the last answer gave: "say that again", "simpler"
-REMINDER_TURNS = 3  # messages after a self-harm disclosure that also get its reminder
 UNSURE_INTENTS = (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT)  # the classifier's way of saying it isn't sure
-APPOINTMENT_SLOT = "appointment"  # the day and time of the test talked about, as the patient gave them
 # A message's metadata may set the clock (tests and benchmarks only: the REST channel passes it on
 # only with NETFAQ_TEST_CLOCK=1), so dates can be checked against a fixed today.
 CLOCK_METADATA = "now"
-
-
-def _named(entities: List[Dict[str, Any]], kb: KnowledgeBase) -> tuple[str, ...]:
-    found = [e.get("value") for e in entities if e.get("entity") == PROCEDURE_ENTITY]
-    return tuple(dict.fromkeys(value for value in found if value in kb.procedures))
 
 
 # With no emergency before, "I'll be fine, thanks" is answered as what the classifier took it for.
@@ -96,61 +87,19 @@ CONVERSATION_RESPONSES = {
 }
 
 
-def latest_turn(tracker: Tracker, kb: KnowledgeBase) -> Turn:
-    message = tracker.latest_message
-    intent = message.get("intent") or {}
-    # The classifier's guesses after its first (Rasa's fallback and the emergency guard's forced
-    # intents are not guesses).
-    forced = (DEFER_HELP_INTENT, FALLBACK_INTENT, intent.get("name"))
-    guesses = [r for r in message.get("intent_ranking") or [] if r.get("name") not in forced]
-    if intent.get("name") == DEFER_HELP_INTENT:
-        intent, guesses = (guesses[0], guesses[1:]) if guesses else ({}, [])
-    return Turn(
-        text=message.get("text") or "",
-        intent=intent.get("name"),
-        confidence=float(intent.get("confidence") or 0.0),
-        named=_named(message.get("entities") or [], kb),
-        guesses=tuple((str(g.get("name")), float(g.get("confidence") or 0.0)) for g in guesses[:2]),
-    )
+def slot_events(changes: Changes) -> List[EventType]:
+    return [SlotSet(name, value) for name, value in changes]
 
 
-def past_turns(tracker: Tracker, kb: KnowledgeBase) -> List[Turn]:
-    """The patient's earlier messages in this conversation, each with the tests it was about."""
-    turns: List[Turn] = []
-    for event in tracker.events:
-        if event.get("event") == "user":
-            parse = event.get("parse_data") or {}
-            intent = parse.get("intent") or {}
-            entities = parse.get("entities") or []
-            named = _named(entities, kb)
-            turns.append(Turn(event.get("text") or "", intent.get("name"), intent.get("confidence") or 0.0, named))
-        elif event.get("event") == "slot" and event.get("name") == PROCEDURE_ENTITY and turns:
-            value = event.get("value")
-            if value in kb.procedures:
-                last = turns[-1]
-                turns[-1] = Turn(last.text, last.intent, last.confidence, last.named, (*last.answered, value))
-    past = turns[:-1]  # the last one is the message being answered
-    remembered = tracker.get_slot(PROCEDURE_ENTITY)
-    if remembered in kb.procedures and not any(t.answered or t.named for t in past):
-        past.insert(0, Turn("", answered=(remembered,)))  # e.g. carried over from an earlier session
-    return past
+def state_of(tracker: Tracker, kb: KnowledgeBase) -> Conversation:
+    return conversation.read(tracker.events, tracker.slots, kb.procedures)
 
 
-def recent_emergency(tracker: Tracker) -> Dict[str, Any] | None:
-    """The emergency advice given for one of the last few messages before this one, if any."""
-    user_messages = [e for e in tracker.events if e.get("event") == "user"]
-    for event in reversed(user_messages[:-1][-REMINDER_TURNS:]):
-        override = (event.get("parse_data") or {}).get("safety_override")
-        if override is not None:
-            return override
-    return None
-
-
-def safety_reminder(tracker: Tracker) -> str | None:
+def safety_reminder(state: Conversation) -> str | None:
     """The reminder of an emergency kind disclosed in one of the last few messages (self-harm)."""
     rules = default_rules()
-    override = recent_emergency(tracker)
-    for category in [override.get("category") or "", *(override.get("also") or [])] if override else []:
+    given = state.emergency
+    for category in [given.get("category") or "", *(given.get("also") or [])] if given else []:
         if category in rules.reminders:
             return rules.reminders[category]
     return None
@@ -189,7 +138,7 @@ def as_question(turn: Turn, settings: MatchSettings) -> Turn:
 
 def keep_day(procedure: str | None, told: Told | None) -> List[EventType]:
     """The day and time told, kept in the conversation for the questions after it."""
-    return [SlotSet(APPOINTMENT_SLOT, told_as_data(procedure, told))] if told else []
+    return slot_events(conversation.day_told(told_as_data(procedure, told) if told else None))
 
 
 def timing_topic(current: Answerer, text: str) -> str | None:
@@ -208,13 +157,13 @@ def asked_topic(answer: Answer) -> str | None:
 
 
 def personal_timeline(
-    dispatcher: CollectingDispatcher, tracker: Tracker, current: Answerer, answer: Answer, text: str, now: datetime
+    dispatcher: CollectingDispatcher, state: Conversation, current: Answerer, answer: Answer, text: str, now: datetime
 ) -> List[EventType]:
     """After an answer: the patient's own dates for what was asked, worked out from the test's
     figures, from the day and time in this message or kept from earlier ones. The test is the
     answer's (the one the kept day is for, if it is one of them)."""
     kb = current.kb
-    kept = tracker.get_slot(APPOINTMENT_SLOT)
+    kept = state.appointment
     remembered = told_from_data(kept)
     # An answer about no test (the helpline's hours, say) completes a day kept for the test talked
     # about ("it's at 10 in the morning"), and starts none: "it's Saturday though" is about today.
@@ -250,7 +199,7 @@ def send_timeline(
 
 
 def appointment_told(
-    dispatcher: CollectingDispatcher, tracker: Tracker, current: Answerer, turn: Turn, now: datetime
+    dispatcher: CollectingDispatcher, state: Conversation, current: Answerer, turn: Turn, now: datetime
 ) -> List[EventType] | None:
     """ "My scan is on Friday at 2": the timeline for the test it is about (named, or talked about),
     or "which test?" with the day kept. None when the message gives no day or time after all."""
@@ -258,19 +207,19 @@ def appointment_told(
     heard_here = hear(turn.text, now)
     if heard_here.told is None and heard_here.problem is None:
         return None
-    procedures = current.tests_meant(turn, past_turns(tracker, kb))
+    procedures = current.tests_meant(turn, state.history)
     if not procedures:
         dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
         return keep_day(None, heard_here.told)
     procedure = procedures[0]
     corrects = turn.intent == CORRECTION_INTENT or current.words.corrects(turn.text)
-    heard = in_conversation(heard_here, procedure, tracker.get_slot(APPOINTMENT_SLOT), corrects)
+    heard = in_conversation(heard_here, procedure, state.appointment, corrects)
     found = timeline(kb, procedure, heard, timing_topic(current, turn.text), now)
     if found is None:
         found = timeline(kb, procedure, heard, None, now)  # every timing, for a day told with no question
     if found is None:
         return None
-    return [SlotSet("procedure", procedure), *send_timeline(dispatcher, kb, found, now, heard)]
+    return [*slot_events(conversation.focus_on(procedure)), *send_timeline(dispatcher, kb, found, now, heard)]
 
 
 class ActionAnswerQuestion(Action):
@@ -280,41 +229,45 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         current = answerer()
         kb = current.kb
+        state = state_of(tracker, kb)
+        turn = conversation.latest_turn(tracker.latest_message, kb.procedures)
         putting_off = (tracker.latest_message.get("intent") or {}).get("name") == DEFER_HELP_INTENT
-        given = recent_emergency(tracker) if putting_off else None
-        if given is not None:
+        if putting_off and state.emergency is not None:
             # "can it wait till Monday?" a few messages after 999 advice: the advice again, kindly.
+            given = state.emergency
             rules = default_rules()
             dispatcher.utter_message(text=rules.advice_again(given.get("category"), tuple(given.get("also") or ())))
             return []
-        turn = latest_turn(tracker, kb)
         if turn.intent in CONVERSATION_RESPONSES:
             dispatcher.utter_message(response=CONVERSATION_RESPONSES[turn.intent])
             return []
         now = patient_now(tracker, kb)
         if says_when(turn, current.settings):
             if tells_only_when(turn.text, now):
-                told = appointment_told(dispatcher, tracker, current, turn, now)
+                told = appointment_told(dispatcher, state, current, turn, now)
                 if told is not None:
                     return told
             else:
                 turn = as_question(turn, current.settings)  # "my MRI is on Friday, does it hurt?"
         # What the message asks, without when the test is: "Friday at 2" matches no fact.
         asked = replace(turn, text=without_when(turn.text, now) or turn.text)
-        answer = current.answer(asked, past_turns(tracker, kb), tracker.get_slot(LAST_FACTS_SLOT) or ())
+        answer = current.answer(asked, state.history, state.last_facts)
         if answer.kind == ANSWERED:
             events = self._answered(dispatcher, kb, answer)
             try:
-                events += personal_timeline(dispatcher, tracker, current, answer, turn.text, now)
+                events += personal_timeline(dispatcher, state, current, answer, turn.text, now)
             except Exception:  # the answer itself has gone out: a failed timeline must not take it back
                 logger.exception("Personal timeline failed; the answer was sent without it")
-            reminder = safety_reminder(tracker)
+            reminder = safety_reminder(state)
             if reminder:
                 dispatcher.utter_message(text=reminder)
             return events
         if answer.kind == CLARIFY:
             dispatcher.utter_message(text=ASK_WHICH_TEST, buttons=which_test_buttons(kb))
-            return [SlotSet("topic", answer.topic), *keep_day(None, hear(turn.text, now).told)]
+            return [
+                *slot_events(conversation.asked_which_test(answer.topic)),
+                *keep_day(None, hear(turn.text, now).told),
+            ]
         if answer.kind == DECLINE:
             dispatcher.utter_message(text=decline_diagnosis_text(kb.helpline))
             return []
@@ -324,16 +277,16 @@ class ActionAnswerQuestion(Action):
         if answer.kind == NOT_COVERED:
             names = [thing.name for thing in answer.uncovered]
             dispatcher.utter_message(text=f"{not_covered_text(names, kb.helpline)}\n{helpline_citation(kb)}")
-            return [SlotSet("fallback_count", 0.0)]
+            return slot_events(conversation.sent_elsewhere())
         if answer.kind == REDIRECT:
             dispatcher.utter_message(text=redirect_text(default_redirects(), answer.redirect, kb.helpline))
-            return [SlotSet("fallback_count", 0.0)]
-        count = int(tracker.get_slot("fallback_count") or 0) + 1
-        if count < OFFER_HELPLINE_AFTER:
+            return slot_events(conversation.sent_elsewhere())
+        changes, offer_helpline = conversation.not_understood(state)
+        if offer_helpline:
+            dispatcher.utter_message(text=offer_helpline_text(kb.helpline), buttons=OFFER_BUTTONS)
+        else:
             dispatcher.utter_message(text=ASK_REPHRASE)
-            return [SlotSet("fallback_count", float(count))]
-        dispatcher.utter_message(text=offer_helpline_text(kb.helpline), buttons=OFFER_BUTTONS)
-        return [SlotSet("fallback_count", float(count)), SlotSet("helpline_offered", True)]
+        return slot_events(changes)
 
     @staticmethod
     def _answered(dispatcher: CollectingDispatcher, kb: KnowledgeBase, answer: Answer) -> List[EventType]:
@@ -343,13 +296,8 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=uncovered_note([thing.name for thing in answer.uncovered]))
         if answer.redirect:
             dispatcher.utter_message(text=redirect_text(default_redirects(), answer.redirect, kb.helpline))
-        return [
-            *(SlotSet("procedure", procedure) for procedure in answer.procedures),
-            SlotSet("topic", answer.topic),
-            SlotSet(LAST_FACTS_SLOT, [unit.key for section in answer.sections for unit in section.units]),
-            SlotSet("fallback_count", 0.0),
-            SlotSet("helpline_offered", False),
-        ]
+        facts = [unit.key for section in answer.sections for unit in section.units]
+        return slot_events(conversation.answered(answer.procedures, answer.topic, facts))
 
 
 warm_up()  # rasa-sdk imports this module before it serves: ready means warm

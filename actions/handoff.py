@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import knowledge
+from netfaq.core import conversation
 from netfaq.core.dialogue import HANDOFF_ACTION
 from netfaq.core.hours import helpline_status
 from netfaq.core.replies import helpline_answer
@@ -34,4 +35,4 @@ class ActionNurseHandoff(Action):
         status = helpline_status(kb.helpline, now)
         reply = helpline_answer(kb, status, date.today(), default_rules().services)
         dispatcher.utter_message(text=reply)
-        return [SlotSet("helpline_offered", False), SlotSet("fallback_count", 0.0), SlotSet("handed_off", True)]
+        return [SlotSet(name, value) for name, value in conversation.handed_off()]

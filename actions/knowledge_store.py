@@ -53,7 +53,7 @@ def warm_up() -> None:
     reports healthy: the first patient after a (re)start does not wait for the encoder and index."""
     from datetime import datetime
 
-    from netfaq.core.answering import Turn
+    from netfaq.core.conversation import Turn
     from netfaq.core.patient_dates import hear
 
     answerer().answer(Turn("how long does an ultrasound take?", "ask_duration", 1.0))

@@ -21,6 +21,7 @@ import yaml
 
 from bench import stats
 from bench.stats import PRF, Confusion, Parsed, SweepPoint
+from netfaq.core.conversation import SAFETY_OVERRIDE
 from netfaq.core.paths import PROJECT_ROOT
 from netfaq.nlu.evaluate import ENTITY, Example, read_examples
 from netfaq.tools.processes import quiet_env, rasa_command
@@ -138,7 +139,7 @@ def to_parsed(result: dict[str, Any]) -> Parsed:
         (r["name"], float(r["confidence"])) for r in result.get("intent_ranking") or [] if r["name"] != stats.FALLBACK
     )
     procedures = frozenset(e["value"] for e in result.get("entities") or [] if e["entity"] == ENTITY)
-    return Parsed(result["intent"]["name"], procedures, ranking, "safety_override" in result)
+    return Parsed(result["intent"]["name"], procedures, ranking, SAFETY_OVERRIDE in result)
 
 
 def parse_all(agent: Any, texts: Sequence[str]) -> list[Parsed]:

@@ -31,6 +31,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from netfaq.core.conversation import SAFETY_OVERRIDE
 from netfaq.core.dialogue import DEFER_HELP_INTENT, DIAGNOSIS_INTENT, EMERGENCY_INTENT, FALLBACK_INTENT
 from netfaq.core.embedding import default_encoder
 from netfaq.core.paths import EMERGENCY_MODEL_CODE, PROJECT_ROOT
@@ -55,7 +56,6 @@ logger = logging.getLogger(__name__)
 ADVICE_ENTITY = "emergency_advice"
 ADVICE_AGAIN_ENTITY = "emergency_advice_again"
 ADVICE_ENTITIES = (ADVICE_ENTITY, ADVICE_AGAIN_ENTITY)
-OVERRIDE_KEY = "safety_override"
 EXTRACTOR = "EmergencyGuard"
 THRESHOLD_SETTINGS = {EMERGENCY: "emergency_threshold", CRISIS: "crisis_threshold", URGENT: "urgent_threshold"}
 
@@ -217,7 +217,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
                 "classifier_intent": previous,
                 "peaks": {level: round(peak, 3) for level, peak in assessment.peaks.items()},
             }
-            message.set(OVERRIDE_KEY, override, add_to_output=True)
+            message.set(SAFETY_OVERRIDE, override, add_to_output=True)
         elif asks_for_diagnosis(text):
             _force(message, DIAGNOSIS_INTENT)
         elif is_deferral(text, rules):

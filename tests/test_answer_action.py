@@ -3,7 +3,7 @@
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import ActionAnswerQuestion, past_turns
+from actions.answer import ActionAnswerQuestion
 from netfaq.core.replies import ASK_REPHRASE, ASK_WHICH_TEST
 from netfaq.core.safety import default_rules
 from tests.conftest import make_tracker, procedure_entity, user_event
@@ -118,15 +118,6 @@ async def test_a_remembered_test_is_used_when_the_conversation_has_no_earlier_me
     tracker = make_tracker("ask_results", text="when do I get the results?", slots={"procedure": "liver_ultrasound"})
     events, messages = await run(tracker)
     assert "within 1 or 2 weeks" in messages[0]["text"]
-
-
-def test_past_turns_carry_the_tests_each_reply_was_about(kb):
-    history = user_event(
-        "how long do an echo and an ultrasound take?", "ask_duration", "echocardiogram", "abdominal_ultrasound"
-    )
-    turns = past_turns(make_tracker("ask_duration", text="which is quicker?", events=history), kb)
-    assert len(turns) == 1
-    assert turns[0].answered == ("echocardiogram", "abdominal_ultrasound") and turns[0].intent == "ask_duration"
 
 
 async def test_answers_after_a_self_harm_disclosure_repeat_where_to_get_help():

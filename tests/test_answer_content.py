@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from actions.welcome import ActionWelcome
-from netfaq.core.answering import Answerer, Section, Turn
+from netfaq.core.answering import Answerer, Section
+from netfaq.core.conversation import Turn
 from netfaq.core.embedding import default_encoder
 from netfaq.core.freshness import freshness_report, probably_stale
 from netfaq.core.hours import helpline_status

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, NOT_UNDERSTOOD, OUT_OF_SCOPE, Answerer, Turn
+from netfaq.core.answering import ANSWERED, CLARIFY, DECLINE, NOT_UNDERSTOOD, OUT_OF_SCOPE, Answerer
+from netfaq.core.conversation import Turn
 from netfaq.core.embedding import default_encoder
 from netfaq.core.knowledge import load_knowledge
 from netfaq.core.patient_words import default_patient_words

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netfaq.core.answering import ANSWERED, Answerer, Turn
+from netfaq.core.answering import ANSWERED, Answerer
+from netfaq.core.conversation import Turn
 from netfaq.core.embedding import default_encoder
 from netfaq.core.knowledge import EditRefused, load_knowledge
 from netfaq.core.paths import KNOWLEDGE_DIR

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from netfaq.core.conversation import Turn
 from netfaq.core.dialogue import (
     CONDITION_INTENT,
     CORRECTION_INTENT,
@@ -132,18 +133,6 @@ def settings_from(spec: str) -> MatchSettings:
         kind = type(getattr(MatchSettings(), name))
         changes[name] = kind(float(value)) if kind is int else kind(value)
     return replace(MatchSettings(), **changes)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """A patient's message and what Rasa made of it; for past turns, also the tests the reply was about."""
-
-    text: str
-    intent: str | None = None
-    confidence: float = 1.0
-    named: tuple[str, ...] = ()  # tests Rasa's entity extractor found (e.g. from a button)
-    answered: tuple[str, ...] = ()
-    guesses: tuple[tuple[str, float], ...] = ()  # the classifier's next guesses, with their confidences
 
 
 @dataclass(frozen=True)
