@@ -333,9 +333,10 @@ def emergency_section(results: Results) -> list[str]:
     return [
         "## The emergency check's cost",
         "",
-        "Median milliseconds to judge one message as the guard does (wording patterns, then the model on "
-        "each sentence), measured in this run by bench/emergency.py. Stock Rasa has no emergency check, so "
-        "there is no ratio; its cost is part of our serving latency below.",
+        "Median milliseconds of CPU (not wall time, which swings with whatever else the machine runs) to judge "
+        "one message as the guard does (wording patterns, then the model on each sentence), measured in this run "
+        "by bench/emergency.py. Stock Rasa has no emergency check, so there is no ratio; its cost is part of our "
+        "serving latency below.",
         "",
         *_table(("message", "ms"), [(message, _n(ms)) for message, ms in results.emergency_ms.items()]),
     ]
