@@ -52,6 +52,25 @@ def test_a_message_that_only_names_a_test_asks_the_last_question_again(answerer)
     assert keys(answer, "echocardiogram")[0] == "echocardiogram/duration/1"
 
 
+def test_a_test_described_rather_than_named_asks_the_last_question_again(answerer):
+    history = [past("how long does an ultrasound take?", "ask_duration", "abdominal_ultrasound")]
+    for follow_up in ("and the heart one with the sound waves?", "what about the heart one?"):
+        answer = answerer.answer(Turn(follow_up, "inform", 0.6), history)
+        assert keys(answer, "echocardiogram")[0] == "echocardiogram/duration/1", follow_up
+    # Words that don't describe the test ask something of their own.
+    asked = answerer.answer(Turn("and the heart one, does it hurt?", "ask_pain", 0.7), history)
+    assert keys(asked, "echocardiogram")[0] == "echocardiogram/pain/1"
+
+
+def test_a_specific_question_gets_its_fact_first_and_a_broad_one_the_topic_in_order(answerer):
+    history = [past("how do I prepare for a liver ultrasound?", "ask_preparation", "liver_ultrasound")]
+    specific = answerer.answer(Turn("can I still take my other tablets?", "ask_preparation", 0.9), history)
+    assert keys(specific, "liver_ultrasound")[0] == "liver_ultrasound/preparation/3"  # keep taking your medicines
+    assert "liver_ultrasound/preparation/1" in keys(specific, "liver_ultrasound")  # the rest of the topic follows
+    broad = answerer.answer(Turn("how do I get ready for the liver ultrasound?", "ask_preparation", 0.95))
+    assert keys(broad, "liver_ultrasound")[:3] == [f"liver_ultrasound/preparation/{n}" for n in (1, 2, 3)]
+
+
 def test_a_pronoun_follow_up_is_about_the_last_test(answerer):
     history = [past("what is an echo?", "ask_what_is", "echocardiogram")]
     answer = answerer.answer(Turn("does it hurt?", "ask_pain", 0.99), history)
