@@ -272,6 +272,15 @@ def test_a_question_the_facts_answer_is_answered_even_if_classed_as_a_redirect(a
     assert any("radioactive" in unit.text.lower() for section in answer.sections for unit in section.units)
 
 
+def test_a_question_told_beside_a_request_is_answered_and_a_request_asked_is_redirected(answerer):
+    # The classifier heard parking; what is asked is how long the test takes.
+    told = answerer.answer(Turn("how long does the heart scan take? I need to sort out parking", "redirect", 0.9))
+    assert told.kind == ANSWERED and keys(told, "echocardiogram")[0] == "echocardiogram/duration/1"
+    # What is asked is the request: who to call to cancel.
+    asked = answerer.answer(Turn("I need to cancel my MRI. Who do I call?", "redirect", 0.9))
+    assert (asked.kind, asked.redirect) == ("redirect", "appointments")
+
+
 def test_comparing_the_tests_talked_about_is_never_taken_for_a_redirect(answerer):
     # "which one is quicker?" after two tests, classed as a redirect (its closest example, about
     # costs, is further from it than any fact): it compares the two tests' durations.

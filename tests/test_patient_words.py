@@ -102,6 +102,19 @@ def test_a_message_asking_two_things_is_cut_into_its_questions(words, text, part
 
 
 @pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        ("I'm so nervous. How long does the PET take?", ["How long does the PET take?"]),
+        ("I need to cancel my MRI. Who do I call? Thanks", ["Who do I call?"]),
+        ("Is it safe? Can I drive home after?", []),  # all of it asks
+        ("I've had my scan.", []),  # nothing asked
+    ],
+)
+def test_the_questions_of_a_message_that_also_tells_something(words, text, questions):
+    assert words.questions_beside_telling(text) == questions
+
+
+@pytest.mark.parametrize(
     ("text", "question"),
     [("and for children?", True), ("how long", True), ("this is all too much honestly", False), ("", False)],
 )

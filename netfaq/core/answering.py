@@ -369,7 +369,8 @@ class Answerer:
             like_one = not guessed or closeness >= self.settings.redirect_guess_closeness
             lead = self.settings.redirect_guess_lead if guessed else self.settings.redirect_lead
             if like_one and not about_the_tests and closeness - self._closest_fact(reading) >= lead:
-                return Answer(REDIRECT, redirect=kind)
+                if not self._asks_the_facts(reading.text):
+                    return Answer(REDIRECT, redirect=kind)
             if turn.intent == REDIRECT_INTENT:
                 turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
         if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure and last_facts:
@@ -690,6 +691,16 @@ class Answerer:
         means = {topic: float(np.mean(sorted(found)[-TOPIC_FACTS:])) for topic, found in by_topic.items()}
         topic = max(means, key=means.__getitem__, default=None)
         return topic if topic is not None and means[topic] >= self.settings.part_topic else None
+
+    def _asks_the_facts(self, text: str) -> bool:
+        """Whether the questions of a message that also tells something are each closer to a fact
+        than to any redirect example: "How long will I be lying there for the ultrasound? My husband
+        pays for the parking by the hour" asks how long, and tells why it matters."""
+        questions = self.words.questions_beside_telling(text)
+        return bool(questions) and all(
+            float(self.similarities(_Question((q,), None, False)).max()) > self._nearest_redirect(q)[1]
+            for q in questions
+        )
 
     def _nearest_redirect(self, text: str) -> tuple[str, float]:
         """The redirect kind nearest the message, embedded once per answer as the facts' texts are."""

@@ -54,6 +54,13 @@ class PatientWords:
             asking += [part.strip(" ,;:") for part in parts if self._asks_something(part)]
         return asking if len(asking) > 1 else []
 
+    def questions_beside_telling(self, text: str) -> list[str]:
+        """The sentences of a message that ask something, when others only tell ("How long will I be
+        lying there? My husband pays for the parking by the hour"); [] when all ask or none does."""
+        sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+        asking = [s for s in sentences if self._asks_something(s)]
+        return asking if len(asking) < len(sentences) else []
+
     def _asks_something(self, part: str) -> bool:
         """A question mark, a question word first, or one inside before who it asks about ("my
         dad's scan is Monday does he need to fast"); "I've got an ultrasound too" asks nothing."""
