@@ -71,6 +71,18 @@ def test_a_specific_question_gets_its_fact_first_and_a_broad_one_the_topic_in_or
     assert keys(broad, "liver_ultrasound")[:3] == [f"liver_ultrasound/preparation/{n}" for n in (1, 2, 3)]
 
 
+def test_a_question_about_one_of_the_tests_told_answers_that_one_and_the_other_comes_next(answerer):
+    text = "I've got a bone scan and an echo coming up. What's the bone scan for?"
+    both = ("bone_scan", "echocardiogram")
+    first = answerer.answer(Turn(text, "ask_why", 0.9, named=both))
+    assert first.procedures == ("bone_scan",) and keys(first, "bone_scan")[0] == "bone_scan/why/1"
+    history = [Turn(text, "ask_why", 0.9, named=both, answered=first.procedures)]
+    other = answerer.answer(Turn("and the other one?", "inform", 0.6), history)
+    assert other.procedures == ("echocardiogram",)
+    asked_of_both = answerer.answer(Turn("I have an echo and a bone scan. Do they hurt?", "ask_pain", 0.9, named=both))
+    assert set(asked_of_both.procedures) == set(both)
+
+
 def test_a_pronoun_follow_up_is_about_the_last_test(answerer):
     history = [past("what is an echo?", "ask_what_is", "echocardiogram")]
     answer = answerer.answer(Turn("does it hurt?", "ask_pain", 0.99), history)

@@ -431,6 +431,13 @@ class Answerer:
             mentions = [m for m in mentions if not _within(m, namings, text)]
             told = [p for p in told if p in {m.procedure for m in mentions}]
         named = list(dict.fromkeys([m.procedure for m in mentions] + told))[:MAX_PROCEDURES]
+        if len(named) > 1:
+            # "I've got a bone scan and an echo coming up. What's the bone scan for?" asks about one.
+            questions = self.words.questions_beside_telling(text)
+            asked = [
+                m.procedure for q in questions for m in self.finder.find(q) if m.how not in ("description", "hint")
+            ]
+            named = [p for p in named if p in asked] or named
         corrected = self.finder.corrected(text, mentions)
         topic = topic_of(turn.intent)
         confident = topic is not None and turn.confidence >= self.settings.confident
