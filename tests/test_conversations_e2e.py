@@ -54,6 +54,22 @@ def test_which_is_quicker_compares_the_two_tests_just_talked_about(talk):
     assert "costs" not in quicker
 
 
+def test_of_two_tests_told_the_one_asked_about_is_answered_and_the_other_one_next(talk):
+    bone = talk.say("I've got a bone scan and an echo coming up. What's the bone scan for?")
+    assert "spread to the bones" in bone and "heart" not in bone
+    assert "heart" in talk.say("and the other one?")
+
+
+def test_a_test_described_after_a_question_asks_it_again_for_that_test(talk):
+    talk.say("how long does an ultrasound take?")
+    assert "half an hour" in talk.say("and the heart one with the sound waves?")
+
+
+def test_a_question_told_beside_a_request_is_answered(talk):
+    # The parking is why it matters; what is asked is how long.
+    assert "half an hour" in talk.say("how long does the heart scan take? I need to sort out parking")
+
+
 def test_no_fact_is_given_twice_in_one_answer(talk):
     duration = talk.say("how long will the octreotide scan take?")
     assert len(re.findall(r"24 to 48 hours", duration)) == 1
