@@ -171,6 +171,21 @@ def test_the_trained_guard_gives_no_999_to_look_alikes(text, guarded):
 @pytest.mark.parametrize(
     "text",
     [
+        "how soon are ultrasound results back? my wife hasn't been sleeping",
+        "does the probe press hard for the liver scan? my stomach's been a bit tender lately",
+        "will I need to undress for the bone scan? I'm quite self-conscious",
+        "can I bring my husband to the MRI, he's not been sleeping well either",
+    ],
+)
+def test_a_short_aside_beside_a_question_is_not_an_emergency_on_its_own(text, guarded):
+    """Cut into sentences, "my wife hasn't been sleeping" stands alone: it is taught as calm."""
+    message = guarded(parsed(text, ("ask_results", 0.8)))
+    assert advice_level(message) is None, text  # not even NHS 111
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # Issue 21's own examples of messages the wording alone missed.
         "I've written my goodbye letters",
         "what's the point in any of this, I'd rather just not be here",
