@@ -39,6 +39,8 @@ from netfaq.core.dialogue import (
     FALLBACK_INTENT,
     OUT_OF_SCOPE_INTENT,
     QUESTION_PREFIX,
+    REPEAT_INTENT,
+    SIMPLER_INTENT,
 )
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.patient_dates import (
@@ -241,6 +243,12 @@ class ActionAnswerQuestion(Action):
         if turn.intent in CONVERSATION_RESPONSES:
             dispatcher.utter_message(response=CONVERSATION_RESPONSES[turn.intent])
             return []
+        if self._says_again(turn, state, current.settings):
+            # "say that again", "simpler please" after a reply with no facts in it ("our sources
+            # don't say ...", "which test?", a redirect): that reply, which is already in plain words.
+            for reply in state.last_replies:
+                dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
+            return []
         now = patient_now(tracker, kb)
         if says_when(turn, current.settings):
             if tells_only_when(turn.text, now):
@@ -270,10 +278,10 @@ class ActionAnswerQuestion(Action):
             ]
         if answer.kind == DECLINE:
             dispatcher.utter_message(text=decline_diagnosis_text(kb.helpline))
-            return []
+            return slot_events(conversation.gave_no_facts())
         if answer.kind == OUT_OF_SCOPE:
             dispatcher.utter_message(text=out_of_scope_text(default_redirects(), kb.helpline))
-            return []
+            return slot_events(conversation.gave_no_facts())
         if answer.kind == NOT_COVERED:
             names = [thing.name for thing in answer.uncovered]
             dispatcher.utter_message(text=f"{not_covered_text(names, kb.helpline)}\n{helpline_citation(kb)}")
@@ -287,6 +295,11 @@ class ActionAnswerQuestion(Action):
         else:
             dispatcher.utter_message(text=ASK_REPHRASE)
         return slot_events(changes)
+
+    @staticmethod
+    def _says_again(turn: Turn, state: Conversation, settings: MatchSettings) -> bool:
+        asks_again = turn.intent in (REPEAT_INTENT, SIMPLER_INTENT) and turn.confidence >= settings.confident
+        return asks_again and not state.last_facts and bool(state.last_replies)
 
     @staticmethod
     def _answered(dispatcher: CollectingDispatcher, kb: KnowledgeBase, answer: Answer) -> List[EventType]:

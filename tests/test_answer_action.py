@@ -49,7 +49,7 @@ async def test_no_test_known_asks_which_with_a_button_each_then_answers(kb):
     assert {"title": "Echocardiogram (echo)", "payload": '/inform{"procedure":"echocardiogram"}'} in messages[0][
         "buttons"
     ]
-    assert events == [SlotSet("topic", "pain")]
+    assert events == [SlotSet("topic", "pain"), SlotSet("last_facts", [])]  # "say that again" now means "which test?"
 
     pressed = make_tracker(
         "inform",
@@ -63,13 +63,29 @@ async def test_no_test_known_asks_which_with_a_button_each_then_answers(kb):
 
 async def test_off_topic_gets_the_domain_response():
     events, messages = await run(make_tracker("out_of_scope", text="how long does a flight to spain take"))
-    assert messages[0]["text"].startswith("Sorry, I can only help with questions about imaging") and events == []
+    assert messages[0]["text"].startswith("Sorry, I can only help with questions about imaging")
+    assert events == [SlotSet("last_facts", [])]
 
 
 async def test_a_diagnosis_request_is_declined():
     events, messages = await run(make_tracker("request_diagnosis", text="my CT report says a lesion, is it cancer?"))
     assert "can't give a diagnosis" in messages[0]["text"] and "0808 800 4040" in messages[0]["text"]
-    assert events == []
+    assert events == [SlotSet("last_facts", [])]
+
+
+async def test_say_that_again_or_simpler_after_a_reply_without_facts_says_that_reply_again():
+    not_said = "I'm sorry, our sources don't say when the results of an octreotide scan (SRS) come."
+    history = [
+        *user_event("what happens in an octreotide scan?", "ask_during", "octreotide_scan"),
+        {"event": "bot", "text": "Octreotide scan (SRS) ..."},
+        *user_event("and when are the results back?", "ask_results"),
+        {"event": "bot", "text": not_said},
+        {"event": "slot", "name": "last_facts", "value": []},
+    ]
+    for intent, text in (("simplify", "can you say that in plain english"), ("repeat_answer", "say that again")):
+        tracker = make_tracker(intent, text=text, events=history, slots={"last_facts": []})
+        events, messages = await run(tracker)
+        assert [m["text"] for m in messages] == [not_said] and events == []
 
 
 async def test_a_test_our_sources_do_not_describe_is_said_to_be_so_with_the_helpline():
@@ -79,7 +95,7 @@ async def test_a_test_our_sources_do_not_describe_is_said_to_be_so_with_the_help
     events, messages = await run(tracker)
     assert len(messages) == 1 and "our sources don't describe liver function tests" in messages[0]["text"]
     assert "0808 800 4040" in messages[0]["text"] and "Liver ultrasound" not in messages[0]["text"]
-    assert events == [SlotSet("fallback_count", 0.0)]
+    assert events == [SlotSet("fallback_count", 0.0), SlotSet("last_facts", [])]
 
 
 async def test_a_treatment_named_beside_a_test_gets_the_test_s_facts_then_a_word_about_the_treatment():
@@ -96,11 +112,11 @@ async def test_a_treatment_named_beside_a_test_gets_the_test_s_facts_then_a_word
 
 async def test_not_understood_twice_offers_the_helpline():
     events, messages = await run(make_tracker("nlu_fallback", text="blorp zzz"))
-    assert messages[0]["text"] == ASK_REPHRASE and events == [SlotSet("fallback_count", 1.0)]
+    assert messages[0]["text"] == ASK_REPHRASE and events == [SlotSet("fallback_count", 1.0), SlotSet("last_facts", [])]
     events, messages = await run(make_tracker("nlu_fallback", text="blorp zzz", slots={"fallback_count": 1.0}))
     assert "0808 800 4040" in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
-    assert events == [SlotSet("fallback_count", 2.0), SlotSet("helpline_offered", True)]
+    assert events == [SlotSet("fallback_count", 2.0), SlotSet("last_facts", []), SlotSet("helpline_offered", True)]
 
 
 async def test_words_that_put_off_help_are_answered_as_the_classifier_guessed():

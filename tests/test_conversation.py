@@ -103,12 +103,25 @@ def test_an_answer_puts_its_tests_in_focus_in_order_and_ends_a_run_of_misunderst
 
 def test_the_helpline_is_offered_at_the_second_message_in_a_row_not_understood():
     first, offer = conversation.not_understood(Conversation())
-    assert first == [("fallback_count", 1.0)] and not offer
+    assert first == [("fallback_count", 1.0), ("last_facts", [])] and not offer
     second, offer = conversation.not_understood(Conversation(fallback_count=1))
-    assert second == [("fallback_count", 2.0), ("helpline_offered", True)] and offer
+    assert second == [("fallback_count", 2.0), ("last_facts", []), ("helpline_offered", True)] and offer
 
 
 def test_a_day_is_kept_only_when_one_was_told():
     assert conversation.day_told(None) == []
     assert conversation.day_told({"day": "2026-12-11"}) == [("appointment", {"day": "2026-12-11"})]
     assert conversation.handed_off() == [("helpline_offered", False), ("fallback_count", 0.0), ("handed_off", True)]
+
+
+def test_the_replies_to_the_message_before_are_kept_with_their_buttons():
+    button = {"title": "Echo", "payload": "/inform"}
+    events = [*user_event("hello", "greet"), {"event": "bot", "text": "Hello!"}]
+    events += [
+        *user_event("does it hurt?", "ask_pain"),
+        {"event": "bot", "text": "Which test?", "data": {"buttons": [button]}},
+    ]
+    events += [{"event": "action", "name": "action_listen"}]
+    read_back = state(make_tracker("repeat_answer", text="say that again", events=events))
+    assert [(r.text, r.buttons) for r in read_back.last_replies] == [("Which test?", (button,))]
+    assert state(make_tracker("greet", text="hi")).last_replies == ()

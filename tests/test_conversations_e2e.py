@@ -70,6 +70,13 @@ def test_a_question_told_beside_a_request_is_answered(talk):
     assert "half an hour" in talk.say("how long does the heart scan take? I need to sort out parking")
 
 
+def test_simpler_after_our_sources_don_t_say_says_that_again_not_the_answer_before(talk):
+    talk.say("what happens during an octreotide scan?")
+    not_said = talk.say("and when are the results back?")
+    assert "our sources don't say when the results" in not_said
+    assert talk.say("can you say that in plain english") == not_said
+
+
 def test_no_fact_is_given_twice_in_one_answer(talk):
     duration = talk.say("how long will the octreotide scan take?")
     assert len(re.findall(r"24 to 48 hours", duration)) == 1

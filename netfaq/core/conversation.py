@@ -55,6 +55,12 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Conversation:
     """What the conversation before this message holds."""
 
@@ -64,6 +70,8 @@ class Conversation:
     fallback_count: int = 0
     # The emergency advice given for one of the last REMINDER_TURNS messages, as the guard gave it.
     emergency: Mapping[str, Any] | None = None
+    # What the assistant said to the message before this one: its texts, each with its buttons.
+    last_replies: tuple[Reply, ...] = ()
 
 
 def _named(entities: Sequence[Mapping[str, Any]], tests: Container[str]) -> tuple[str, ...]:
@@ -93,8 +101,13 @@ def read(events: Sequence[Mapping[str, Any]], slots: Mapping[str, Any], tests: C
     """The state before the latest message (the last user event), from the tracker's events and slots."""
     turns: list[Turn] = []
     overrides: list[Mapping[str, Any] | None] = []
+    replies: list[list[Reply]] = []  # to each user message
     for event in events:
-        if event.get("event") == "user":
+        if event.get("event") == "bot" and replies and event.get("text"):
+            buttons = tuple((event.get("data") or {}).get("buttons") or ())
+            replies[-1].append(Reply(event["text"], buttons))
+        elif event.get("event") == "user":
+            replies.append([])
             parse = event.get("parse_data") or {}
             intent = parse.get("intent") or {}
             named = _named(parse.get("entities") or [], tests)
@@ -116,6 +129,7 @@ def read(events: Sequence[Mapping[str, Any]], slots: Mapping[str, Any], tests: C
         appointment=slots.get(APPOINTMENT_SLOT),
         fallback_count=int(slots.get(FALLBACK_COUNT_SLOT) or 0),
         emergency=recent_advice[-1] if recent_advice else None,
+        last_replies=tuple(replies[-2]) if len(replies) > 1 else (),
     )
 
 
@@ -135,7 +149,7 @@ def answered(procedures: Sequence[str], topic: str | None, facts: Sequence[str])
 
 def asked_which_test(topic: str | None) -> Changes:
     """ "Which test?": the question's kind kept for the answer that names one."""
-    return [(TOPIC_SLOT, topic)]
+    return [(TOPIC_SLOT, topic), *gave_no_facts()]
 
 
 def day_told(day: Any) -> Changes:
@@ -150,14 +164,19 @@ def focus_on(procedure: str) -> Changes:
 
 def sent_elsewhere() -> Changes:
     """Understood, though not answered from our facts (a redirect, a test we don't describe)."""
-    return [(FALLBACK_COUNT_SLOT, 0.0)]
+    return [(FALLBACK_COUNT_SLOT, 0.0), *gave_no_facts()]
+
+
+def gave_no_facts() -> Changes:
+    """A reply without facts is the last answer now: "say that again" says it, not the one before."""
+    return [(LAST_FACTS_SLOT, [])]
 
 
 def not_understood(state: Conversation) -> tuple[Changes, bool]:
     """One more message not understood, and whether it is time to offer the helpline."""
     count = state.fallback_count + 1
     offer = count >= OFFER_HELPLINE_AFTER
-    changes: Changes = [(FALLBACK_COUNT_SLOT, float(count))]
+    changes: Changes = [(FALLBACK_COUNT_SLOT, float(count)), *gave_no_facts()]
     return (changes + [(HELPLINE_OFFERED_SLOT, True)], True) if offer else (changes, False)
 
 
