@@ -14,10 +14,11 @@ from datetime import date, datetime
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import answerer, warm_up
+from actions.state import slot_events, state_of
 from netfaq.core import conversation
 from netfaq.core.answering import (
     ANSWERED,
@@ -30,7 +31,7 @@ from netfaq.core.answering import (
     Answerer,
     MatchSettings,
 )
-from netfaq.core.conversation import Changes, Conversation, Turn
+from netfaq.core.conversation import Conversation, Turn
 from netfaq.core.dialogue import (
     ANSWER_ACTION,
     APPOINTMENT_INTENT,
@@ -39,8 +40,6 @@ from netfaq.core.dialogue import (
     FALLBACK_INTENT,
     OUT_OF_SCOPE_INTENT,
     QUESTION_PREFIX,
-    REPEAT_INTENT,
-    SIMPLER_INTENT,
 )
 from netfaq.core.knowledge import KnowledgeBase
 from netfaq.core.patient_dates import (
@@ -87,14 +86,6 @@ CONVERSATION_RESPONSES = {
     "thanks": "utter_youre_welcome",
     "goodbye": "utter_goodbye",
 }
-
-
-def slot_events(changes: Changes) -> List[EventType]:
-    return [SlotSet(name, value) for name, value in changes]
-
-
-def state_of(tracker: Tracker, kb: KnowledgeBase) -> Conversation:
-    return conversation.read(tracker.events, tracker.slots, kb.procedures)
 
 
 def safety_reminder(state: Conversation) -> str | None:
@@ -243,7 +234,7 @@ class ActionAnswerQuestion(Action):
         if turn.intent in CONVERSATION_RESPONSES:
             dispatcher.utter_message(response=CONVERSATION_RESPONSES[turn.intent])
             return []
-        if self._says_again(turn, state, current.settings):
+        if conversation.says_again(turn, state, current.settings.confident):
             # "say that again", "simpler please" after a reply with no facts in it ("our sources
             # don't say ...", "which test?", a redirect): that reply, which is already in plain words.
             for reply in state.last_replies:
@@ -295,11 +286,6 @@ class ActionAnswerQuestion(Action):
         else:
             dispatcher.utter_message(text=ASK_REPHRASE)
         return slot_events(changes)
-
-    @staticmethod
-    def _says_again(turn: Turn, state: Conversation, settings: MatchSettings) -> bool:
-        asks_again = turn.intent in (REPEAT_INTENT, SIMPLER_INTENT) and turn.confidence >= settings.confident
-        return asks_again and not state.last_facts and bool(state.last_replies)
 
     @staticmethod
     def _answered(dispatcher: CollectingDispatcher, kb: KnowledgeBase, answer: Answer) -> List[EventType]:

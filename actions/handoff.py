@@ -6,10 +6,11 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_store import knowledge
+from actions.state import slot_events
 from netfaq.core import conversation
 from netfaq.core.dialogue import HANDOFF_ACTION
 from netfaq.core.hours import helpline_status
@@ -35,4 +36,4 @@ class ActionNurseHandoff(Action):
         status = helpline_status(kb.helpline, now)
         reply = helpline_answer(kb, status, date.today(), default_rules().services)
         dispatcher.utter_message(text=reply)
-        return [SlotSet(name, value) for name, value in conversation.handed_off()]
+        return slot_events(conversation.handed_off())

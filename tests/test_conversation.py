@@ -1,9 +1,11 @@
 """The conversation's state: read from the tracker's events and slots, changed by its transitions."""
 
+from dataclasses import replace
+
 import yaml
 
 from netfaq.core import conversation
-from netfaq.core.conversation import Conversation, latest_turn, read
+from netfaq.core.conversation import Conversation, Turn, latest_turn, read
 from netfaq.core.paths import PROJECT_ROOT
 from tests.conftest import make_tracker, procedure_entity, user_event
 
@@ -125,3 +127,14 @@ def test_the_replies_to_the_message_before_are_kept_with_their_buttons():
     read_back = state(make_tracker("repeat_answer", text="say that again", events=events))
     assert [(r.text, r.buttons) for r in read_back.last_replies] == [("Which test?", (button,))]
     assert state(make_tracker("greet", text="hi")).last_replies == ()
+
+
+def test_say_that_again_repeats_the_last_reply_only_when_it_gave_no_facts():
+    replies = (conversation.Reply("I'm sorry, our sources don't say ..."),)
+    again = Turn("say that again", "repeat_answer", 0.95)
+    assert conversation.says_again(again, Conversation(last_replies=replies), confident=0.6)
+    assert conversation.says_again(replace(again, intent="simplify"), Conversation(last_replies=replies), 0.6)
+    with_facts = Conversation(last_facts=("echocardiogram/pain/1",), last_replies=replies)
+    assert not conversation.says_again(again, with_facts, 0.6)  # the facts are said again, simpler if asked
+    assert not conversation.says_again(replace(again, confidence=0.4), Conversation(last_replies=replies), 0.6)
+    assert not conversation.says_again(again, Conversation(), 0.6)  # nothing said yet

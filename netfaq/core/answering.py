@@ -704,21 +704,22 @@ class Answerer:
         than to any redirect example: "How long will I be lying there for the ultrasound? My husband
         pays for the parking by the hour" asks how long, and tells why it matters."""
         questions = self.words.questions_beside_telling(text)
-        return bool(questions) and all(
-            float(self.similarities(_Question((q,), None, False)).max()) > self._nearest_redirect(q)[1]
-            for q in questions
-        )
+        return bool(questions) and all(self._redirect_lead(q)[1] < 0 for q in questions)
 
     def _nearest_redirect(self, text: str) -> tuple[str, float]:
         """The redirect kind nearest the message, embedded once per answer as the facts' texts are."""
         return self.redirect_kinds.nearest_to(self._vectors((text,))[0])
 
+    def _redirect_lead(self, text: str) -> tuple[str, float]:
+        """The redirect kind nearest a text, and how much closer its example is than the closest fact."""
+        kind, closeness = self._nearest_redirect(text)
+        return kind, closeness - float(self.similarities(_Question((text,), None, False)).max())
+
     def _part_redirect(self, ask: str) -> str | None:
         """The redirect one part of a message asks for ("where do I park?"), if its closest redirect
         example beats its closest fact by `part_redirect_lead`."""
-        kind, closeness = self._nearest_redirect(ask)
-        closest = float(self.similarities(_Question((ask,), None, False)).max())
-        return kind if closeness - closest >= self.settings.part_redirect_lead else None
+        kind, lead = self._redirect_lead(ask)
+        return kind if lead >= self.settings.part_redirect_lead else None
 
     def _with_part_redirect(self, answer: Answer, reading: _Reading) -> Answer:
         """An answer to a message that also asks for something we send elsewhere ("do I fast for it

@@ -11,10 +11,10 @@ transition returns the slots it sets, in order, for the action to turn into `Slo
 from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from netfaq.core.dialogue import DEFER_HELP_INTENT, FALLBACK_INTENT
+from netfaq.core.dialogue import DEFER_HELP_INTENT, FALLBACK_INTENT, REPEAT_INTENT, SIMPLER_INTENT
 
 # The slots (domain.yml declares each; tests/test_conversation.py checks).
 PROCEDURE_SLOT = "procedure"  # a test named (Rasa fills it from the entity) or answered about, one event per test
@@ -116,8 +116,7 @@ def read(events: Sequence[Mapping[str, Any]], slots: Mapping[str, Any], tests: C
         elif event.get("event") == "slot" and event.get("name") == PROCEDURE_SLOT and turns:
             value = event.get("value")
             if value in tests:
-                last = turns[-1]
-                turns[-1] = Turn(last.text, last.intent, last.confidence, last.named, (*last.answered, value))
+                turns[-1] = replace(turns[-1], answered=(*turns[-1].answered, value))
     past = turns[:-1]  # the last one is the message being answered
     remembered = slots.get(PROCEDURE_SLOT)
     if remembered in tests and not any(t.answered or t.named for t in past):
@@ -131,6 +130,13 @@ def read(events: Sequence[Mapping[str, Any]], slots: Mapping[str, Any], tests: C
         emergency=recent_advice[-1] if recent_advice else None,
         last_replies=tuple(replies[-2]) if len(replies) > 1 else (),
     )
+
+
+def says_again(turn: Turn, state: Conversation, confident: float) -> bool:
+    """ "Say that again", "simpler please" after a reply with no facts in it ("our sources don't say
+    ...", "which test?", a redirect): that reply is said again, as it is already in plain words."""
+    asks_again = turn.intent in (REPEAT_INTENT, SIMPLER_INTENT) and turn.confidence >= confident
+    return asks_again and not state.last_facts and bool(state.last_replies)
 
 
 # Transitions: what each outcome of a message sets.
