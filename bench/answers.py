@@ -51,6 +51,9 @@ SETS: dict[str, tuple[Path | None, Path | None]] = {
             ("fresh", PROJECT_ROOT / "bench" / "data"),
         )
     },
+    # Written blind from the sources and issue 23's list of what fails, frozen before the fourth
+    # round of conversation work, scored once blind, then read item by item as a development set.
+    "dev3": (None, PROJECT_ROOT / "bench" / "data" / "dev3_conversations.yml"),
     # Written blind before the conversation work (issue 23), frozen: read in aggregate only.
     "conversations_a": (None, BLIND / "conversations.yml"),
     "conversations_b": (BLIND / "out_of_scope.yml", BLIND / "conversations_b.yml"),
