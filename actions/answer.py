@@ -134,10 +134,17 @@ def keep_day(procedure: str | None, told: Told | None) -> List[EventType]:
     return slot_events(conversation.day_told(told_as_data(procedure, told) if told else None))
 
 
-def timing_topic(current: Answerer, text: str) -> str | None:
-    """The timing the message asks about, by meaning: "fasting from when?" -> preparation."""
+def timing_topics(current: Answerer, text: str) -> tuple[str, ...]:
+    """The timings the message asks about, by meaning: "fasting from when?" -> preparation; each
+    part of a message that asks two things ("when do I stop eating, and when are the results?")."""
     rules = current.kb.timelines
-    return current.timing_topic(text, [step.figure for step in rules.steps]) if rules else None
+    if rules is None:
+        return ()
+    figures = [step.figure for step in rules.steps]
+    by_part = (current.timing_topic(part, figures) for part in current.words.asks(text))
+    topics = tuple(dict.fromkeys(topic for topic in by_part if topic))
+    whole = current.timing_topic(text, figures)
+    return topics if len(topics) > 1 else (whole,) if whole else topics
 
 
 def asked_topic(answer: Answer) -> str | None:
@@ -167,11 +174,11 @@ def personal_timeline(
     procedure = remembered[0] if remembered and remembered[0] in candidates else candidates[0]
     heard_here = hear(text, now)
     heard = in_conversation(heard_here, procedure, kept, current.words.corrects(text))
-    meant = timing_topic(current, text)
+    meant = timing_topics(current, text)
     found = timeline(kb, procedure, heard, meant or asked_topic(answer), now)
-    if found is None and heard_here.told and meant is None:
+    if found is None and heard_here.told and not meant:
         found = timeline(kb, procedure, heard, None, now)  # a day told: every timing the test has
-    if found is not None and found.without_figure and meant is None:
+    if found is not None and found.without_figure and not meant:
         found = None  # "an echo takes half an hour" needs no "no dates to work out" after it
     if found is not None:
         return send_timeline(dispatcher, kb, found, now, heard if heard_here.told else None)
@@ -207,7 +214,7 @@ def appointment_told(
     procedure = procedures[0]
     corrects = turn.intent == CORRECTION_INTENT or current.words.corrects(turn.text)
     heard = in_conversation(heard_here, procedure, state.appointment, corrects)
-    found = timeline(kb, procedure, heard, timing_topic(current, turn.text), now)
+    found = timeline(kb, procedure, heard, timing_topics(current, turn.text), now)
     if found is None:
         found = timeline(kb, procedure, heard, None, now)  # every timing, for a day told with no question
     if found is None:

@@ -55,6 +55,30 @@ def heard(text: str, now: datetime = MONDAY) -> tuple[date | None, time | None]:
         ("christmas eve at 10.20am", date(2026, 12, 24), time(10, 20)),
         ("ultrasound tmrw 11am", date(2026, 12, 8), time(11)),
         ("its on wensday at twenty past 11", date(2026, 12, 9), time(11, 20)),
+        ("ultrasound thursday 1430", date(2026, 12, 10), time(14, 30)),  # the 24-hour clock, no colon
+        ("scan friday at 930", date(2026, 12, 11), time(9, 30)),
+        ("20 past 11 tuesday 22nd", date(2026, 12, 22), time(11, 20)),
+        ("friday at 10 to 3", date(2026, 12, 11), time(14, 50)),
+        ("first thing Tuesday (8am)", date(2026, 12, 8), time(8)),  # a time in brackets
+        ("on 22 decmber at 9am", date(2026, 12, 22), time(9)),  # a month misspelt
+        ("two weeks today at 1.15pm", date(2026, 12, 21), time(13, 15)),
+        ("a week tomorrow", date(2026, 12, 15), None),
+        ("octreotide scan 11/1/27", date(2027, 1, 11), None),  # a two-digit year
+        ("Sunday 31 October 2027 at 5am", date(2027, 10, 31), time(5)),
+        # The date says the day; the weekday beside it says which year ("Weds 25th Nov" is gone).
+        ("abdo US on Weds 25th Nov, no results yet", date(2026, 11, 25), None),
+        ("the letter came this morning: Tuesday 15 December at 1.40pm", date(2026, 12, 15), time(13, 40)),
+        ("liver scan at ten thirty on 22-12-2026", date(2026, 12, 22), time(10, 30)),  # hyphens
+        ("ultrasound of the liver 10am 2027-03-17", date(2027, 3, 17), time(10)),  # the ISO way
+        ("Ultrasound Abdomen, 12/01/2027, 10.30hrs", date(2027, 1, 12), time(10, 30)),
+        ("half eleven a week Friday", date(2026, 12, 18), time(11, 30)),
+        ("in a fortnight at ten", date(2026, 12, 21), time(10)),
+        ("3 days from now at 2 pm", date(2026, 12, 10), time(14)),
+        ("on the twenty ninth of december at eleven fifteen", date(2026, 12, 29), time(11, 15)),
+        ("on 26 of January, hour 10 in morning", date(2027, 1, 26), time(10)),
+        ("has been moved to Weds 27th Jan at 2.30", date(2027, 1, 27), time(14, 30)),  # "been" is not "had"
+        ("my octreotid scanning begin at 22 of february", date(2027, 2, 22), None),  # a day, not 10pm
+        ("the injection on the first day, that's Monday 4 Jan", date(2027, 1, 4), None),  # not the 1st
     ],
 )
 def test_days_and_times_are_read_the_british_way(text, day, at):
@@ -71,6 +95,14 @@ def test_days_and_times_are_read_the_british_way(text, day, at):
         ("the scan was two weeks ago", date(2026, 11, 23)),
         ("a fortnight ago I had the scan", date(2026, 11, 23)),
         ("my scan was yesterday", date(2026, 12, 6)),
+        ("had an ultrasound the day before yesterday", date(2026, 12, 5)),
+        ("had my ultrasound this morning", date(2026, 12, 7)),
+        ("it was Tue 24 Nov", date(2026, 11, 24)),  # not the Tuesday ctparse would read
+        ("had it on thrusday nov 26", date(2026, 11, 26)),
+        ("she had it on Tuesday 1 December", date(2026, 12, 1)),
+        ("I make the liver ultrasound on Tuesday past", date(2026, 12, 1)),
+        ("had an ultrasound of my liver 19.11.26", date(2026, 11, 19)),
+        ("had it done on Dec 3rd and my nurse said results in a week or two", date(2026, 12, 3)),  # a span
     ],
 )
 def test_a_test_already_had_is_read_looking_back(text, day):
@@ -85,6 +117,7 @@ def test_a_test_already_had_is_read_looking_back(text, day):
         ("my scan is on 31/11", IMPOSSIBLE_DATE),
         ("it's on 12/13", IMPOSSIBLE_DATE),
         ("it's either the 14th or the 15th", TWO_DATES),
+        ("my scan is today, or is it friday?", TWO_DATES),  # "today" offered beside another day
     ],
 )
 def test_dates_that_cannot_be_right_are_problems(text, problem):
@@ -99,6 +132,8 @@ def test_dates_that_cannot_be_right_are_problems(text, problem):
         "fast for 6 hours?",
         "may I eat before it?",
         "do I need to get ready for the first one",  # pointing at a test, not the 1st
+        "it takes 5 to 10 minutes",  # a span, not ten to five
+        "my family member is coming with me",  # not December
         "",
     ],
 )

@@ -54,6 +54,12 @@ def test_results_window_and_chase_date_count_from_the_test(kb):
     }
 
 
+def test_a_message_asking_two_timings_gets_both(kb):
+    text = "liver ultrasound on Friday at 10am. When do I stop eating, and when will I get the results?"
+    found = worked(kb, "liver_ultrasound", text, ("preparation", "results"))
+    assert {w.step.figure for w in found.worked} == {"fasting", "results_time", "chase_after"}
+
+
 def test_a_two_day_scan_keeps_the_days_its_hours_reach_free(kb):
     found = worked(kb, "octreotide_scan", "my octreotide scan starts on Monday", "duration")
     assert found.worked[0].days == (date(2026, 12, 15), date(2026, 12, 16))

@@ -58,6 +58,20 @@ def test_results_dates_count_from_a_test_already_had(patient):
     assert found["results_time"] == ["2026-11-27", "2026-12-04"]
 
 
+def test_a_weekday_beside_a_date_never_moves_the_date(patient):
+    # "Tue 24 Nov" said in December: 24 November 2026, a Tuesday, not next Tuesday or next year's.
+    _, found = patient.say("when can I start chasing the results of my liver ultrasound? it was Tue 24 Nov")
+    assert found["results_time"] == ["2026-12-01", "2026-12-08"] and found["chase_after"] == ["2026-12-08"]
+
+
+def test_two_timings_asked_at_once_get_both(patient):
+    _, found = patient.say(
+        "liver ultrasound on Friday at 10am. When do I stop eating, and when will I get the results?"
+    )
+    assert found["fasting"] == "2026-12-11T04:00"
+    assert found["results_time"] == ["2026-12-18", "2026-12-25"]
+
+
 def test_an_impossible_date_is_asked_again_and_nothing_is_worked_out(patient):
     text, found = patient.say("my ultrasound is on 31 February, when do I stop eating?")
     assert found == {"procedure": "abdominal_ultrasound", "problem": "impossible_date"}

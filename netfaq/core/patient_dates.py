@@ -48,11 +48,17 @@ _CLAUSE = re.compile(r"(?<=[!?;])\s+|(?<=[a-z)])\.\s+|\s+-+\s+|\n+|\bbut\b", re.
 _REJECTED = re.compile(r"(?:\bnot|\binstead of|\brather than|\bisn'?t|\bwasn'?t)\s*(?:on\s+)?(?:the\s+)?$", re.I)
 _LOOSE_ENDS = re.compile(r"^(?:\s*\b(?:at|on|of)\b)+|(?:\b(?:at|on|the|of)\b\s*)+$", re.I)
 _AT_HOUR = re.compile(r"\bat \d")
-_COUNTED_DAYS = re.compile(r"\bin\s+(a|one|two|three|four|\d{1,2})\s+(day|week)s?\b", re.I)
+# "in 3 days", "3 days from now"; "in a week or two" is a span, not a day.
+_COUNTED_DAYS = re.compile(
+    r"\b(?:in\s+(a|one|two|three|four|\d{1,2})\s+(day|week)s?(?:'?\s+time)?|(a|one|two|three|four|\d{1,2})\s+(day|week)s?\s+from\s+(?:now|today))\b"
+    r"(?!\s+or\s+(?:two|2|three|3|so))",
+    re.I,
+)
+_WEEKS_FROM = re.compile(r"\b(a|one|two|three|four|\d)\s+weeks?\s+(today|tomorrow)\b", re.I)
 _MORNING = re.compile(r"\bmorning\b", re.I)
 # A test already had: these (outside quotes) turn "Monday" into last Monday and "20/11" into the last 20 November.
 _PAST = re.compile(
-    rf"\b(?:had|was|were|went|did|done|been|ago|yesterday|last\s+(?:week|month|{_WEEKDAYS})|{_WEEKDAYS}\s+(?:just\s+)?gone)\b",
+    rf"\b(?:had|was|were|went|did|done|been|ago|yesterday|last\s+(?:week|month|{_WEEKDAYS})|{_WEEKDAYS}\s+(?:just\s+)?(?:gone|past))\b",
     re.I,
 )
 _AGO = re.compile(r"\b(a|an|one|two|three|four|five|six|\d{1,2})\s+(day|week|month)s?\s+(?:ago|back)\b", re.I)
@@ -60,7 +66,22 @@ _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight",
 _HOUR_WORD = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
 # British ways of telling the time that ctparse doesn't know, written as it does.
 _MINUTES_WORD = {"five": 5, "ten": 10, "twenty": 20, "twenty-five": 25, "twenty five": 25, "quarter": 15}
+_MINUTES_DIGITS = r"([1-5]?[05])"  # "20 past 11", "10 to 3"; not a span ("5 to 10 minutes")
+_NOT_A_SPAN = r"(?!\s*(?:min|hour|hr|day|week|month|year))"
+_MINUTES_AFTER = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "forty": 40, "forty five": 45, "fifty": 50}
+# "eleven fifteen", "two forty-five": an hour and its minutes in words.
+_HOUR_AND_MINUTES = re.compile(
+    rf"\b{_HOUR_WORD}\s+(fifteen|twenty|forty[- ]five|forty|fifty|ten|five)\b{_NOT_A_SPAN}", re.I
+)
 _BRITISH_TIMES = (
+    (
+        re.compile(rf"\b{_MINUTES_DIGITS}\s+past\s+{_HOUR_WORD}\b{_NOT_A_SPAN}", re.I),
+        lambda minutes, hour: f"{hour}:{int(minutes):02d}",
+    ),
+    (
+        re.compile(rf"\b{_MINUTES_DIGITS}\s+to\s+{_HOUR_WORD}\b{_NOT_A_SPAN}", re.I),
+        lambda minutes, hour: f"{(hour - 2) % 12 + 1}:{60 - int(minutes):02d}",
+    ),
     (
         re.compile(rf"\b(five|ten|twenty-five|twenty five|twenty)\s+past\s+{_HOUR_WORD}\b", re.I),
         lambda minutes, hour: f"{hour}:{_MINUTES_WORD[minutes.lower()]:02d}",
@@ -85,6 +106,7 @@ _NAMED_DAYS = (
     (re.compile(r"\bnew\s+year'?s\s+day\b", re.I), "1 January"),
 )
 _DAY_WORDS = (*WEEKDAYS, "tomorrow", "yesterday")
+_MONTH_WORDS = tuple(name.lower() for name in calendar.month_name if name)
 _SHORT_FOR = {
     "tmrw": "tomorrow",
     "tmr": "tomorrow",
@@ -98,7 +120,7 @@ _SHORT_FOR = {
 }
 _CASUAL_DAY_WORDS = re.compile(r"\b[a-z0-9]{3,}\b", re.I)
 _PART_OF_DAY_TIME = re.compile(
-    r"(?P<time>\b\d{1,2}(?::\d{2})?)\s+(?:o'?clock\s+)?in\s+the\s+(?P<part>morning|afternoon|evening)\b", re.I
+    r"(?P<time>\b\d{1,2}(?::\d{2})?)\s+(?:o'?clock\s+)?in\s+(?:the\s+)?(?P<part>morning|afternoon|evening)\b", re.I
 )
 _ORDINALS = {
     word: f"{number}{'th' if 10 < number % 100 < 14 else {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
@@ -117,7 +139,8 @@ _ORDINAL_WORDS = "|".join(sorted(map(re.escape, _ORDINALS), key=len, reverse=Tru
 # points at a test.
 _ORDINAL_WORD = re.compile(
     rf"(?P<before>\bon\s+the\s+|\b(?:{_MONTH_NAMES})\s+(?:the\s+)?|\bthe\s+(?=(?:{_ORDINAL_WORDS})\s*(?:$|[,.!?;)]|at\b)))?"
-    rf"\b(?P<word>{_ORDINAL_WORDS})\b(?P<after>\s+(?:of\s+)?(?:{_MONTH_NAMES})\b)?",
+    rf"\b(?P<word>{_ORDINAL_WORDS})\b(?!\s+(?:day|days|time|one|scan|test|week|visit|set|lot|part|injection)\b)"
+    rf"(?P<after>\s+(?:of\s+)?(?:{_MONTH_NAMES})\b)?",
     re.I,
 )
 # "15.1", "on 10.12", "3.2.27": day.month(.year), where it can't be a time.
@@ -126,13 +149,19 @@ _DOTTED_DATE = re.compile(
     r"(?![\d:.]|\s*(?:am|pm)\b)",
     re.I,
 )
+_BRACKETS = re.compile(r"[()\[\]]")
+_ISO_DATE = re.compile(r"\b(20\d{2})-(\d{1,2})-(\d{1,2})\b")
+_HYPHENED_DATE = re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{2}|\d{4})\b")
+_HOURS_SUFFIX = re.compile(r"\b(\d{1,2}[:.]?\d{2})\s?(?:hrs|hr|h)\b", re.I)
+_THIS_PART_OF_DAY = re.compile(r"\b(?:this|earlier)\s+(?:morning|afternoon|evening)\b|\bearlier\s+today\b", re.I)
+_SHORT_YEAR = re.compile(r"(?<![\d/])(\d{1,2}\s?/\s?\d{1,2})\s?/\s?(\d{2})(?![\d/])")
 _NOON = re.compile(r"\b(?:noon|midday|12\s*noon)\b", re.I)
 _SPACED_MERIDIEM = re.compile(r"(\d)\s*(a|p)\.?\s?m\b\.?", re.I)
 # Words that can belong to a day or a time; a stretch of them with an anchor is read as one.
 _TOKEN = re.compile(
     rf"(?P<word>{_WEEKDAYS}|{_MONTH_NAMES}|\d{{1,2}}(?:st|nd|rd|th)|\d{{1,2}}\s?/\s?\d{{1,2}}(?:\s?/\s?\d{{2,4}})?"
-    r"|\d{1,2}(?:[:.]\d{2})?(?:am|pm)|\d{1,2}[:.]\d{2}|\d{4}|\d{1,2}|at|on|the|of|next|this|coming|last|today|tonight|tomorrow|yesterday"
-    r"|morning|afternoon|evening|noon|week|weeks|day|days|after|in|a|one|two|three|four)(?![\w/])|[^\s,]+",
+    r"|\d{1,2}(?:[:.]\d{2})?(?:am|pm)|\d{1,2}[:.]\d{2}|\d{3,4}|\d{1,2}|at|on|the|of|next|this|coming|last|today|tonight|tomorrow|yesterday"
+    r"|morning|afternoon|evening|noon|week|weeks|day|days|after|before|in|a|one|two|three|four)(?![\w/])|[^\s,]+",
     re.I,
 )
 _ANCHOR = re.compile(
@@ -144,7 +173,16 @@ _ANCHOR = re.compile(
 _CLOCK_TIMES = (
     re.compile(r"(?<![\d/.:])(?P<zero>0)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<meridiem>am|pm)\b", re.I),
     re.compile(r"(?<![\d/.:])(?P<zero>0)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?![\d/.:])(?P<meridiem>)", re.I),
-    re.compile(r"(?<=\bat )(?P<zero>)(?P<hour>\d{1,2})(?P<minute>)(?P<meridiem>)(?![\d/.:]|st|nd|rd|th)", re.I),
+    re.compile(
+        r"(?<=\bat )(?P<zero>)(?P<hour>\d{1,2})(?P<minute>)(?P<meridiem>)"
+        rf"(?![\d/.:]|st|nd|rd|th|\s+(?:of\s+)?(?:{_MONTH_NAMES})\b)",  # "at 22 of february" is a day
+        re.I,
+    ),
+    # "1430", "at 930": the 24-hour clock without a colon; "2027" is a year unless said "at 2027".
+    re.compile(
+        r"(?:(?<=\bat )|(?<=@ )|(?<=@))(?P<zero>0)?(?P<hour>1\d|2[0-3]|\d)(?P<minute>[0-5]\d)(?P<meridiem>)(?![\d/.:])"
+    ),
+    re.compile(r"(?<![\d/.:£$])(?P<zero>0)?(?P<hour>1\d|2[1-3]|(?<=0)\d)(?P<minute>[0-5]\d)(?P<meridiem>)(?![\d/.:])"),
 )
 MIN_WORDS_ASKED = 4  # words a message must keep without its days and times to be matched without them
 HOSPITAL_HOURS_PM = range(1, 8)  # "at 2" is 2pm: nobody is booked at 2 in the night
@@ -176,17 +214,26 @@ def _hour(word: str) -> int:
 
 def british(text: str) -> str:
     """The message with British times written the way ctparse reads them ("half nine" -> "9:30")."""
+    text = _BRACKETS.sub(" ", text)  # "first thing Tuesday (8am)"
     text = _SPACED_MERIDIEM.sub(lambda m: f"{m.group(1)}{m.group(2).lower()}m", text)
+    text = _THIS_PART_OF_DAY.sub("today", text)
     text = _NOON.sub("12:00pm", text)
-    text = re.sub(r"\bfortnight\b", "2 weeks", text, flags=re.I)
+    text = re.sub(r"\b(?:a\s+)?fortnight\b", "2 weeks", text, flags=re.I)  # "in a fortnight": in 2 weeks
+    text = _ISO_DATE.sub(lambda m: f"{int(m.group(3))}/{int(m.group(2))}/{m.group(1)}", text)  # 2027-03-17
+    text = _HYPHENED_DATE.sub(r"\1/\2/\3", text)  # 22-12-2026
+    text = _HOURS_SUFFIX.sub(r"\1", text)  # "10.30hrs"
     for name, day in _NAMED_DAYS:
         text = name.sub(day, text)
     text = _CASUAL_DAY_WORDS.sub(_spelt_right, text)
+    text = _HOUR_AND_MINUTES.sub(
+        lambda m: f"{_hour(m.group(1))}:{_MINUTES_AFTER[m.group(2).lower().replace('-', ' ')]:02d}", text
+    )
     for pattern, written in _BRITISH_TIMES:
         text = pattern.sub(lambda m, written=written: written(*m.groups()[:-1], _hour(m.groups()[-1])), text)
     text = _PART_OF_DAY_TIME.sub(_with_meridiem, text)
     text = _ORDINAL_WORD.sub(_day_number, text)
-    return _DOTTED_DATE.sub(_slashed, text)
+    text = _DOTTED_DATE.sub(_slashed, text)
+    return _SHORT_YEAR.sub(lambda m: f"{m.group(1)}/20{m.group(2)}", text)  # "11/1/27", "19.11.26": 2027, 2026
 
 
 def _day_number(match: re.Match[str]) -> str:
@@ -217,10 +264,12 @@ def _spelt_right(match: re.Match[str]) -> str:
     lowered = word.lower()
     if lowered in _SHORT_FOR:
         return _SHORT_FOR[lowered]
-    if lowered in _DAY_WORDS or len(lowered) < 6:
+    if lowered in _DAY_WORDS or lowered in _MONTH_WORDS or len(lowered) < 6:
         return word
     close = difflib.get_close_matches(lowered, _DAY_WORDS, n=1, cutoff=0.8)
-    return close[0] if close else word
+    # A month misspelt keeps its first letter: "decmber" is December, "member" is not.
+    month = [m for m in difflib.get_close_matches(lowered, _MONTH_WORDS, n=1, cutoff=0.8) if m[0] == lowered[0]]
+    return (close or month or [word])[0]
 
 
 def _impossible(text: str) -> bool:
@@ -337,13 +386,43 @@ def _parsed(run: str, now: datetime, past: bool) -> Told | None:
         named = _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] if weekday else None
         day = _day_of_month(int(re.sub(r"\D", "", number.group(0))), named, now.date(), past)
         return Told(day, at, words=run) if day else None
-    found = _day_read(rest, now.replace(second=0, microsecond=0, tzinfo=None))
+    weekday = _WEEKDAY.search(rest)
+    dated = weekday is not None and bool(_NUMERIC_DATE.search(rest) or _MONTH_NAME.search(rest))
+    if dated:
+        # "Tuesday 1 December", "thursday nov 26": the date says the day; the weekday, which ctparse
+        # would read instead, only says which year (see `_agreeing`).
+        rest = _LOOSE_ENDS.sub("", _WEEKDAY.sub(" ", rest)).strip()
+    found = _day_read_leaving_words(rest, now.replace(second=0, microsecond=0, tzinfo=None))
     if found is None:
         return Told(None, at, words=run) if at else None
     try:
-        return Told(date(*found), at, words=run)
+        day = date(*found)
     except ValueError:  # ctparse can name a day the month hasn't got ("30/02/2027")
         return Told(None, at, words=run) if at else None
+    if dated and weekday is not None and not re.search(r"\b\d{4}\b|/\d{2,4}\b", rest):
+        day = _agreeing(day, _WEEKDAY_INDEX[weekday.group(0)[:3].lower()], now.date())
+    return Told(day, at, words=run)
+
+
+def _day_read_leaving_words(words: str, now: datetime) -> tuple[int, int, int] | None:
+    """The day ctparse reads in a stretch, leaving out words after it that it can't place
+    ("11/1/2027 days" from "11/1/27, days to keep free?")."""
+    found, kept = _day_read(words, now), words.split()
+    while found is None and len(kept) > 1 and not _ANCHOR.fullmatch(kept[-1]):
+        kept = kept[:-1]
+        found = _day_read(" ".join(kept), now)
+    return found
+
+
+def _agreeing(day: date, weekday: int, today: date) -> date:
+    """The same date in the year, within a year either side of today, on which it falls on the
+    weekday given ("Weds 25th Nov" said in December 2026 is 25 November 2026, gone, not 2027's,
+    a Thursday); the date as read when no year agrees."""
+    if day.weekday() == weekday:
+        return day
+    years = [_clamped(day.year + offset, day.month, day.day) for offset in (-1, 1)]
+    agreeing = [d for d in years if d.weekday() == weekday and abs((d - today).days) <= 366]
+    return min(agreeing, key=lambda d: abs((d - today).days)) if agreeing else day
 
 
 @lru_cache(maxsize=1024)
@@ -372,17 +451,22 @@ def _relative_day(words: str, today: date) -> date | None:
     ):
         return next_monday + timedelta(days=index)
     if index is not None and re.search(
-        rf"\ba\s+week\s+(?:on|from)\s+{_WEEKDAYS}\b|\b{_WEEKDAYS}\s+week\b", words, re.I
+        rf"\ba\s+week\s+(?:(?:on|from)\s+)?{_WEEKDAYS}\b|\b{_WEEKDAYS}\s+week\b", words, re.I
     ):
         return today + timedelta(days=(index - today.weekday() - 1) % 7 + 1 + 7)
-    if re.search(r"\ba\s+week\s+today\b", words, re.I):
-        return today + timedelta(days=7)
+    weeks_from = _WEEKS_FROM.search(words)
+    if weeks_from:  # "a week today", "two weeks tomorrow"
+        count = 1 if weeks_from.group(1).lower() in ("a", "one") else _hour(weeks_from.group(1))
+        return today + timedelta(days=7 * count + (weeks_from.group(2).lower() == "tomorrow"))
     if re.search(r"\bday\s+after\s+tomorrow\b", words, re.I):
         return today + timedelta(days=2)
+    if re.search(r"\bday\s+before\s+yesterday\b", words, re.I):
+        return today - timedelta(days=2)
     counted = _COUNTED_DAYS.search(words)
     if counted:
-        count = 1 if counted.group(1).lower() in ("a", "one") else _hour(counted.group(1))
-        return today + timedelta(days=count * (7 if counted.group(2).lower() == "week" else 1))
+        number, unit = [group for group in counted.groups() if group]
+        count = 1 if number.lower() in ("a", "one") else _hour(number)
+        return today + timedelta(days=count * (7 if unit.lower() == "week" else 1))
     return None
 
 
@@ -405,6 +489,9 @@ def _looking_back(day: date, words: str, today: date) -> date:
     """The day as last had: ctparse always looks ahead ("Monday" -> next Monday)."""
     if day <= today or re.search(r"\b\d{4}\b", words):
         return day
+    weekday = _WEEKDAY.search(words)
+    if weekday and _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] == day.weekday() and not _weekday_only(words):
+        return day  # "moved to Weds 27th Jan": the date its weekday agrees with, not last year's
     if _WEEKDAY.search(words) and not _DAY_OF_MONTH.search(words) and not _NUMERIC_DATE.search(words):
         while day >= today:  # "I had it on Monday", said on a Monday: last week's
             day -= timedelta(days=7)
@@ -450,6 +537,13 @@ def hear(text: str, now: datetime) -> Heard:
         dated = {t.day for t in told_days if t.day is not None and not _weekday_only(t.words)}
         if dated and all(t.day in dated or t.day.weekday() in {d.weekday() for d in dated} for t in told_days if t.day):
             days = dated
+    if len(days) > 1:
+        # "the letter came this morning: it says Tuesday 15 December": "today" beside a day given
+        # by its date or weekday is when something else happened, not the test.
+        given = {t.day for t in told_days if t.day is not None and not _RELATIVE_DAY.fullmatch(t.words.strip())}
+        # "today, or is it Friday?" offers both: asked which.
+        if given and len(given) < len(days) and not re.search(r"\bor\b", written, re.I):
+            days = given
     if len(days) > 1:
         return Heard(problem=TWO_DATES)
     day = next(iter(days), None)

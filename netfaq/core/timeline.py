@@ -88,14 +88,18 @@ def _work_out(
     return tuple(day + timedelta(days=n) for n in range(max(first, 1), last + 1)), None
 
 
-def timeline(kb: KnowledgeBase, procedure_id: str, heard: Heard, topic: str | None, now: datetime) -> Timeline | None:
-    """The patient's own timeline for what they asked (`topic`; None: all that can be worked out for
-    the test), or the problem that stops it; None when no timeline answers the question."""
+def timeline(
+    kb: KnowledgeBase, procedure_id: str, heard: Heard, topic: str | tuple[str, ...] | None, now: datetime
+) -> Timeline | None:
+    """The patient's own timeline for what they asked (`topic`, or the topics of a message asking
+    two things; None: all that can be worked out for the test), or the problem that stops it; None
+    when no timeline answers the question."""
     rules = kb.timelines
     if rules is None:
         return None
     procedure = kb.procedures[procedure_id]
-    steps = [s for s in rules.steps if topic is None or topic in s.answers]
+    asked = (topic,) if isinstance(topic, str) else topic or ()
+    steps = [s for s in rules.steps if not asked or set(asked) & set(s.answers)]
     if not steps:
         return None  # a question no timeline answers ("does it hurt?")
     stating = {s.figure: _fact_stating(procedure, s.figure) for s in steps if s.figure in procedure.figures}
@@ -104,7 +108,7 @@ def timeline(kb: KnowledgeBase, procedure_id: str, heard: Heard, topic: str | No
     if told is None and heard.problem is None:
         return None  # no day or time told: the answer's own facts say it all
     if not usable:
-        return Timeline(procedure_id, told, without_figure=(topic or NO_FIGURE,))
+        return Timeline(procedure_id, told, without_figure=asked or (NO_FIGURE,))
     if heard.problem is not None or told is None:
         return Timeline(procedure_id, told, problem=heard.problem)
     if told.day is None:
