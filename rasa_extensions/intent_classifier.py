@@ -24,11 +24,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from threadpoolctl import threadpool_limits
 
+from netfaq.core.dialogue import DEFER_HELP_INTENT, DIAGNOSIS_INTENT, EMERGENCY_INTENT, INFORM_INTENT
 from netfaq.core.paths import INTENT_CLASSIFIER_CODE
+from netfaq.core.patient_words import default_patient_words
 from netfaq.nlu import augment
 from netfaq.nlu.intent_model import IntentModel, Settings, Span, normalise
 
 logger = logging.getLogger(__name__)
+
+# Read from the whole message, whatever one of its sentences asks: "I've been bleeding since the
+# scan. Is that normal?" stays an emergency for the guard to weigh.
+WHOLE_MESSAGE_INTENTS = (EMERGENCY_INTENT, DEFER_HELP_INTENT, DIAGNOSIS_INTENT)
 
 
 def single_threaded_blas() -> None:
@@ -86,13 +92,15 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
     ) -> SparseIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _normalised(self, message: Message) -> str:
-        spans = [
+    def _spans(self, message: Message) -> list[Span]:
+        return [
             Span(entity["start"], entity["end"])
             for entity in message.get(ENTITIES) or []
             if entity.get(ENTITY_ATTRIBUTE_TYPE) == self._config["masked_entity"] and "start" in entity
         ]
-        return normalise(message.get(TEXT) or "", spans)
+
+    def _normalised(self, message: Message) -> str:
+        return normalise(message.get(TEXT) or "", self._spans(message))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples
@@ -122,11 +130,35 @@ class SparseIntentClassifier(GraphComponent, IntentClassifier):
         with model_storage.read_from(resource) as folder:
             return cls(config, model_storage, resource, IntentModel.load(folder))
 
+    def _question_ranking(self, message: Message, whole: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """A message that tells, then asks ("I have an ultrasound on Thursday as part of tests for a
+        NET. How do I get ready for it?"): its asking sentences, when they are classed more surely
+        than the whole, say what it does. A safety intent of the whole message is never traded."""
+        text = message.get(TEXT) or ""
+        asking = default_patient_words().questions_beside_telling(text)
+        if not asking or whole[0][0] in WHOLE_MESSAGE_INTENTS:
+            return whole
+        spans = self._spans(message)
+        parts = []
+        for sentence in asking:
+            start = text.find(sentence)
+            inside = [
+                Span(s.start - start, s.end - start)
+                for s in spans
+                if start <= s.start and s.end <= start + len(sentence)
+            ]
+            parts.append(normalise(sentence, inside))
+        part = self._model.rank([" ".join(parts)])[0]
+        # "I'm booked for an octreotide scan and a bone scan. What happens in the first one?" does
+        # not only name tests, however sure the whole message looked to be naming them.
+        return part if part[0][1] > whole[0][1] or whole[0][0] == INFORM_INTENT else whole
+
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             raise RuntimeError("SparseIntentClassifier used before it was trained")
         rankings = self._model.rank([self._normalised(m) for m in messages])
-        for message, ranking in zip(messages, rankings, strict=True):
+        for message, whole in zip(messages, rankings, strict=True):
+            ranking = self._question_ranking(message, whole)
             shown = [{"name": name, "confidence": confidence} for name, confidence in ranking[:LABEL_RANKING_LENGTH]]
             message.set(INTENT, shown[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, shown, add_to_output=True)

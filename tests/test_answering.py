@@ -105,6 +105,18 @@ def test_comparing_the_last_two_tests(answerer):
     assert other.procedures == ("echocardiogram",)  # not the ultrasound, answered last
 
 
+def test_each_and_both_mean_the_last_two_tests(answerer):
+    history = [
+        past("is an echo the same as a normal ultrasound?", "ask_what_is", "echocardiogram"),
+        past("and the normal one?", "inform", "abdominal_ultrasound"),
+    ]
+    each = answerer.answer(Turn("how long is each one", "ask_duration", 0.95), history)
+    assert set(each.procedures) == {"echocardiogram", "abdominal_ultrasound"}
+    assert "echocardiogram/duration/1" in keys(each, "echocardiogram")
+    both = answerer.answer(Turn("do both hurt?", "ask_pain", 0.9), history)
+    assert set(both.procedures) == {"echocardiogram", "abdominal_ultrasound"}
+
+
 def test_no_test_known_asks_which(answerer):
     assert answerer.answer(Turn("does it hurt?", "ask_pain", 0.99)).kind == CLARIFY
     assert answerer.answer(Turn("I've got a scan coming up, what do I do?", "nlu_fallback", 0.4)).kind == CLARIFY
@@ -333,6 +345,20 @@ def test_say_that_again_simpler_and_more_use_the_last_answer(answerer):
     }
 
 
+def test_what_was_said_about_another_test_is_that_tests_answer_again(answerer):
+    history = [
+        past("how long does the PET scan take", "ask_duration", "pet_ct"),
+        past("ok and the echo?", "inform", "echocardiogram"),
+    ]
+    echo = answerer.answer(Turn("ok and the echo?", "inform", 0.9), history[:1])
+    given = [unit.key for section in echo.sections for unit in section.units]
+    again = answerer.answer(Turn("what did you say about the PET?", "repeat_answer", 0.95), history, given)
+    assert again.procedures == ("pet_ct",) and again.topic == "duration"
+    # Asked about the test the last answer was about: that answer's facts, as before.
+    same = answerer.answer(Turn("what did you say about the echo?", "repeat_answer", 0.95), history, given)
+    assert [u.key for s in same.sections for u in s.units] == given
+
+
 def repeated_pairs(answerer, answer):
     """Pairs of facts in one answer where one holds most of the other's words."""
     contained, bar = answerer.index.contained, answerer.settings.repeated_words
@@ -407,6 +433,10 @@ def test_a_condition_told_after_an_answer_is_about_the_test_in_focus(answerer):
     assert [thing.id for thing in chemo.uncovered] == ["chemotherapy"]
     # With no test talked about, which test?
     assert answerer.answer(Turn("I'm diabetic", "tell_condition", 0.9)).kind == CLARIFY
+    # Told in one sentence of several, the fact naming it shares that sentence's words.
+    long = "OK. I'm having another ultrasound next month. I'm type 1 diabetic, will the fasting be a problem?"
+    diabetic = answerer.answer(Turn(long, "tell_condition", 0.9))
+    assert keys(diabetic, "abdominal_ultrasound") == ["abdominal_ultrasound/preparation/2"]
 
 
 def test_two_questions_in_one_message_are_both_answered(answerer):

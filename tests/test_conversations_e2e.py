@@ -155,3 +155,28 @@ def test_a_long_worried_message_about_a_test_is_answered_not_sent_to_999(talk):
 
 def test_a_misspelt_question_is_answered(talk):
     assert "45 minutes" in talk.say("how lng dose an ultrsound scna tkae")
+
+
+def test_what_was_said_about_an_earlier_test_is_said_again(talk):
+    talk.say("how long does a PET scan take?")
+    assert "half an hour" in talk.say("and the echo?")
+    pet = talk.say("what did you say about the PET?")
+    assert "how long a PET-CT scan takes" in pet and "half an hour" not in pet
+
+
+def test_each_of_the_two_tests_talked_about_is_answered(talk):
+    talk.say("is an echo like a normal ultrasound?")
+    talk.say("and what is the normal ultrasound?")
+    each = talk.say("how long is each one")
+    assert "half an hour" in each and "45 minutes" in each
+
+
+def test_a_message_that_tells_then_asks_is_answered_for_what_it_asks(talk):
+    reply = talk.say("Hello. I have an ultrasound on Thursday as part of my NET tests. How do I get ready for it?")
+    assert "6 hours" in reply and "bladder" in reply
+
+
+def test_a_follow_up_about_the_blood_sample_is_not_an_emergency(talk):
+    talk.say("what do they look for in the urine test for NETs?")
+    reply = talk.say("and in the blood?")
+    assert "999" not in reply and "116 123" not in reply

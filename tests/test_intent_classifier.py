@@ -67,6 +67,20 @@ def test_trains_persists_loads_and_ranks(storage):
         assert sorted(p.name for p in folder.iterdir()) == sorted([IntentModel.CONFIG_FILE, IntentModel.ARRAYS_FILE])
 
 
+def test_a_message_that_tells_then_asks_is_classed_by_its_question(storage):
+    """Trained on greetings and questions only: telling something before the question ("Hello,
+    my name is on the letter.") would pull the whole message towards a greeting."""
+    resource = Resource("intent_classifier")
+    SparseIntentClassifier.create(CONFIG, storage, resource, context()).train(training_data())
+    loaded = SparseIntentClassifier.load(CONFIG, storage, resource, context())
+    text = "Hello there. Does an MRI scan hurt?"  # the whole: greet 0.67; its question: ask_pain 0.99
+    [message] = loaded.process([procedure_message(text, "an MRI scan")])
+    assert message.get("intent")["name"] == "ask_pain"
+    # An emergency read from the whole message is never traded for its question's intent.
+    whole = [("emergency", 0.6), ("ask_pain", 0.3)]
+    assert loaded._question_ranking(procedure_message(text, "an MRI scan"), whole) == whole
+
+
 def test_masks_only_procedure_entities(storage):
     classifier = SparseIntentClassifier.create(CONFIG, storage, Resource("c"), context())
     message = procedure_message("Does an MRI scan hurt, Dr Jones?", "an MRI scan")

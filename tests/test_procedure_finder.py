@@ -56,6 +56,13 @@ def test_described_tests(finder):
     assert finder.procedures("an ultrasound to check my liver") == ["liver_ultrasound"]
     # ... but does not add a second test to one already named.
     assert finder.procedures("will the CT scan show my heart") == ["ct_scan"]
+    # A name that is part of the described test's name, described beside it, is that test.
+    assert finder.procedures("can the camera-down-the-tube ultrasound check lymph glands") == ["endoscopic_ultrasound"]
+    assert finder.procedures("the ultrasound with the camera on a tube") == ["endoscopic_ultrasound"]
+    assert finder.procedures("the one with the camera and the ultrasound bit") == ["endoscopic_ultrasound"]
+    # Not across "or" or "then": two tests, the one named kept.
+    assert finder.procedures("an ultrasound or the camera on a tube") == ["abdominal_ultrasound"]
+    assert finder.procedures("I have an ultrasound, then the one with the camera on a tube") == ["abdominal_ultrasound"]
 
 
 def test_hints_only_when_nothing_is_named(finder):

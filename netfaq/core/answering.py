@@ -176,6 +176,9 @@ class _Question:
     bare: str = ""  # the question without the tests it names, for matching words
     own: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per test, the others left out
     condition_told: bool = False  # "I take insulin though": only facts naming the condition fit
+    # A condition told in one sentence of several: each sentence without its tests, one of which a
+    # fact naming the condition must share most words with.
+    told_in: tuple[str, ...] = ()
     # The parts of a message asking two or more things, or the question a long message ends with:
     # each leads with its own fact.
     asks: tuple[str, ...] = ()
@@ -328,6 +331,11 @@ class Answerer:
         closest = self.timing_closeness(text, figures)
         return closest[0][1] if closest and closest[0][0] >= self.settings.timing_question else None
 
+    def _bare(self, text: str) -> str:
+        """The message spelt right, without the tests it names."""
+        spelled = self._spelled(text)
+        return self.finder.without_mentions(spelled, self.finder.find(spelled))
+
     def _spelled(self, text: str) -> str:
         """Short forms written out and misspelt words put right ("hw lng dose it tkae")."""
         return self.speller.correct(self.words.expand(text))
@@ -373,8 +381,13 @@ class Answerer:
                     return Answer(REDIRECT, redirect=kind)
             if turn.intent == REDIRECT_INTENT:
                 turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
-        if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure and last_facts:
-            return self._about_the_last_answer(turn, last_facts)
+        if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure:
+            earlier = self._earlier_answer_about(turn, history, last_facts)
+            if earlier is not None:
+                # "what did you say about the PET?" after an answer about the echo: the PET's answer again.
+                return self._answer(history[earlier], history[:earlier], ())
+            if last_facts and not self._names_another_test(turn, last_facts):
+                return self._about_the_last_answer(turn, last_facts)
         reading = self._read(turn, history)
         if reading.uncovered and turn.intent != DIAGNOSIS_INTENT:
             return self._with_uncovered(turn, reading, history)
@@ -504,12 +517,21 @@ class Answerer:
         if comparing and len(named) == 1:
             # "how is it different from a normal ultrasound?": the test talked about, and this one.
             procedures = [p for p in self._remembered(history, two=False) if p not in named] + named
+        sentences = self.words.sentences(turn.text) if told_condition else []
+        told_in = tuple(self._bare(sentence) for sentence in sentences) if len(sentences) > 1 else ()
         # The asks of the question before, when its question is asked again ("and the heart one?").
         asks = self._asks(text, corrected, mentions) if texts[0] == corrected else carried_asks
         return _Reading(
             text=text,
             question=_Question(
-                tuple(texts), topic, confident, bare=bare, own=own, condition_told=told_condition, asks=asks
+                tuple(texts),
+                topic,
+                confident,
+                bare=bare,
+                own=own,
+                condition_told=told_condition,
+                asks=asks,
+                told_in=told_in,
             ),
             named=tuple(named),
             procedures=tuple(procedures),
@@ -526,7 +548,13 @@ class Answerer:
         if not reading.procedures:
             return self._without_a_test(turn, text, question, general_topic)
         sections = tuple(self._section(p, question) for p in reading.procedures)
-        if reading.about_tests and len(sections) == 2 and not reading.named and self.words.compared_topic(text) is None:
+        if (
+            reading.about_tests
+            and len(sections) == 2
+            and not reading.named
+            and self.words.compared_topic(text) is None
+            and not self.words.means_both(text)
+        ):
             # "which of them is the one where they put gel on me?" (of the two talked about): one
             # of them, when its facts fit clearly better; "what's the difference between them?"
             # fits both alike.
@@ -554,13 +582,29 @@ class Answerer:
                 return Answer(ANSWERED, (general,), question.topic)
             if turn.intent in UNCLEAR_INTENTS and best < self.settings.follow_up:
                 return self._without_a_test(turn, text, question, general_topic)
-            if turn.intent in UNCLEAR_INTENTS and self._may_need_support(turn) and not self.words.is_question(text):
-                # "this is all too much", unclear, joined to the question before would match that
-                # question's facts: someone who may be struggling, and asks nothing, is answered on
-                # their own words.
+            unsure = turn.intent in UNCLEAR_INTENTS or turn.intent == SUPPORT_INTENT
+            if unsure and self._may_need_support(turn) and not self.words.is_question(text):
+                # "this is all too much", unclear or taken for support without being sure, joined to
+                # the question before would match that question's facts: someone who may be
+                # struggling, and asks nothing, is answered on their own words.
                 if max(self._fits_as_written(alone, reading.procedures)) < self.settings.follow_up:
                     return self._without_a_test(turn, text, alone, general_topic)
         return Answer(ANSWERED, sections, question.topic)
+
+    def _names_another_test(self, turn: Turn, last_facts: Sequence[str]) -> bool:
+        """Whether a request about an answer names a test the last answer was not about."""
+        named = set(self.finder.procedures(self._spelled(turn.text)))
+        last = {self.index.units[self.index.by_key[key]].procedure for key in last_facts if key in self.index.by_key}
+        return bool(named - last)
+
+    def _earlier_answer_about(self, turn: Turn, history: Sequence[Turn], last_facts: Sequence[str]) -> int | None:
+        """The latest earlier message answered about the test a request about an answer names, when
+        the last answer was about another one."""
+        if not self._names_another_test(turn, last_facts):
+            return None
+        named = set(self.finder.procedures(self._spelled(turn.text)))
+        latest_first = range(len(history) - 1, -1, -1)
+        return next((i for i in latest_first if history[i].text and named & set(history[i].answered)), None)
 
     def _about_the_last_answer(self, turn: Turn, last_facts: Sequence[str]) -> Answer:
         """ "say that again" (or "what did you say about the injection?": the facts that mention it),
@@ -614,7 +658,11 @@ class Answerer:
             shared = self.index.word_overlap(question.bare)
             # A condition told ("I take insulin though") needs facts naming it, not ones sharing
             # "take"; or the one fact closest on meaning, if close ("I can't lie flat": "you may be
-            # able to sit up instead").
+            # able to sit up instead"). Told in one sentence of several ("I'm having another
+            # ultrasound next month. I'm type 1 diabetic, will the fasting be a problem?"), that
+            # sentence's words are the ones a fact must share.
+            if question.told_in:
+                shared = np.max([shared, *(self.index.word_overlap(t) for t in question.told_in)], axis=0)
             needed = s.shared_words if question.condition_told else 1e-6
             strong = [i for i in ranked if scores[i] >= s.override and shared[i] >= needed]
             if question.condition_told and ranked[0] not in strong and scores[ranked[0]] >= s.hedge_below:

@@ -23,6 +23,7 @@ class PatientWords:
     short_forms: dict[str, str]
     follow_up_words: frozenset[str]
     comparing: tuple[re.Pattern[str], ...]
+    both: tuple[re.Pattern[str], ...]
     unnamed_test: tuple[re.Pattern[str], ...]
     stop_words: frozenset[str]
     suitability: tuple[re.Pattern[str], ...]
@@ -54,10 +55,13 @@ class PatientWords:
             asking += [part.strip(" ,;:") for part in parts if self._asks_something(part)]
         return asking if len(asking) > 1 else []
 
+    def sentences(self, text: str) -> list[str]:
+        return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
     def questions_beside_telling(self, text: str) -> list[str]:
         """The sentences of a message that ask something, when others only tell ("How long will I be
         lying there? My husband pays for the parking by the hour"); [] when all ask or none does."""
-        sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+        sentences = self.sentences(text)
         asking = [s for s in sentences if self._asks_something(s)]
         return asking if len(asking) < len(sentences) else []
 
@@ -124,7 +128,11 @@ class PatientWords:
 
     def compares(self, text: str) -> bool:
         lowered = text.lower()
-        return any(pattern.search(lowered) for pattern in self.comparing)
+        return any(pattern.search(lowered) for pattern in self.comparing) or self.means_both(text)
+
+    def means_both(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(pattern.search(lowered) for pattern in self.both)
 
     def asks_suitability(self, text: str) -> bool:
         """Whether someone can have a test, given their condition: our sources never say."""
@@ -157,6 +165,7 @@ def load_patient_words(path: Path = PATIENT_WORDS_FILE) -> PatientWords:
         short_forms={str(k).lower(): str(v) for k, v in raw["short_forms"].items()},
         follow_up_words=frozenset(str(w).lower() for w in raw["follow_up_words"]),
         comparing=compile_all("comparing"),
+        both=compile_all("both"),
         unnamed_test=compile_all("unnamed_test"),
         stop_words=frozenset(str(w).lower() for w in raw["stop_words"]),
         suitability=compile_all("suitability"),

@@ -18,6 +18,9 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*\.?")
 _DOTTED = re.compile(r"^(?:[a-z]\.){2,}[a-z]?\.?$")  # "m.r.i.", "c.t.": read as "mri", "ct"
 # The shortest word that may be read as a misspelling of a test's name.
 MIN_CORRECTED_LENGTH = 4
+# How close a description must be to a test's name to say which test the name means (characters).
+NEAR_CHARACTERS = 30
+_CLAUSE_WORDS = frozenset({"then", "also", "plus", "or", "but"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,12 @@ def tokens(text: str) -> list[Token]:
         word = word.rstrip(".") if word.count(".") == 1 else word
         found.append(Token(word, match.start(), match.start() + len(word)))
     return found
+
+
+def _parts(word: str) -> tuple[str, ...]:
+    """A word and, when it is hyphenated, its parts: a name keeps its hyphen ("pet-ct"), a
+    description is often written with them ("the camera-down-the-throat one")."""
+    return (word, *word.split("-")) if "-" in word else (word,)
 
 
 def stem(word: str) -> str:
@@ -99,6 +108,10 @@ class ProcedureFinder:
             for procedure in kb.procedures.values()
             for description in procedure.described_as
         )
+        # The words of each test's names: "ultrasound" is part of "endoscopic ultrasound".
+        self.name_stems: dict[str, frozenset[str]] = {}
+        for key, procedure in self.aliases.items():
+            self.name_stems[procedure] = self.name_stems.get(procedure, frozenset()) | {stem(w) for w in key}
         self.hints = tuple(
             (frozenset(stem(t.text) for t in tokens(hint)), procedure.id)
             for procedure in kb.procedures.values()
@@ -164,13 +177,13 @@ class ProcedureFinder:
                 break
             else:
                 i += 1
-        present = {stem(word) for word in spelt}
+        present = {stem(part) for word in spelt for part in _parts(word)}  # "camera-down-the-tube"
         for needed, procedure in self.descriptions:
             if procedure in {m.procedure for m in mentions} or not needed <= present:
                 continue
             # A description only counts when no test is named, or when it makes a named test more
             # precise: "ultrasound" in "an ultrasound to check my liver" is the liver ultrasound.
-            refined = [m for m in mentions if self._words(text, m) < needed]
+            refined = [m for m in mentions if self._refines(text, m, needed, procedure, words)]
             if mentions and not refined:
                 continue
             mentions = [m for m in mentions if m not in refined]
@@ -180,6 +193,29 @@ class ProcedureFinder:
                 if needed <= present and procedure not in {m.procedure for m in mentions}:
                     mentions.append(Mention(procedure, 0, 0, "hint", needed))
         return mentions
+
+    def _refines(self, text: str, mention: Mention, needed: frozenset[str], procedure: str, words: list[Token]) -> bool:
+        """Whether a description makes a named test more precise: it takes in the name's words ("an
+        ultrasound to check my liver") or the name is part of the described test's own name ("the
+        camera-down-the-tube ultrasound" is the endoscopic ultrasound), and its other words are beside
+        the name ("an ultrasound, then the one with the camera" is two tests)."""
+        named = self._words(text, mention)
+        if not (named < needed or named <= self.name_stems[procedure]):
+            return False
+        return needed - named <= self._beside(words, mention)
+
+    def _beside(self, words: list[Token], mention: Mention) -> set[str]:
+        """The stems of the words next to a mention, up to NEAR_CHARACTERS away, stopping at a word
+        that starts another part of the sentence ("then", "or")."""
+        before = [t for t in words if t.end <= mention.start][::-1]
+        after = [t for t in words if t.start >= mention.end]
+        beside: set[str] = set()
+        for side, distance in ((before, lambda t: mention.start - t.start), (after, lambda t: t.end - mention.end)):
+            for t in side:
+                if t.text in _CLAUSE_WORDS or distance(t) > NEAR_CHARACTERS:
+                    break
+                beside |= {stem(part) for part in _parts(self.spelling(t.text))}
+        return beside
 
     def _joined(self, words: list[Token]) -> list[Token]:
         """Words of a name split in two joined up again ("ultra sound", "echo cardiogram")."""
