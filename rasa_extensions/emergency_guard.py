@@ -110,6 +110,9 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             # The model overrules the wording's signs of a level when the most worrying part of the
             # message is less likely than this to describe anything of that level or worse.
             "overrule_below": 0.2,
+            # The intent classifier alone calling a message an emergency is kept unless it is less
+            # sure than this and the model is sure the message describes nothing of any level.
+            "classifier_alone_below": 0.5,
         }
 
     @classmethod
@@ -135,6 +138,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         self._model: EmergencyModel | None = model
         self._thresholds = {level: float(config[name]) for level, name in THRESHOLD_SETTINGS.items()}
         self._overrule_below = overrule_bars(config)
+        self._classifier_alone_below = float(config["classifier_alone_below"])
         self._words = default_encoder().words()
 
     @classmethod
@@ -194,10 +198,16 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         # A question in which the model is sure nothing of any level is described (below the overrule
         # bar for the levels it may overrule, below its own threshold for thoughts of suicide). A
         # plea ("help me, something is very wrong") or the emergency button is not a question.
-        calm_question = "?" in text and all(
+        model_calm = all(
             peak < (self._overrule_below[level] or self._thresholds[level]) for level, peak in assessment.peaks.items()
         )
-        doubtful = calm_question or not_happening_now(text, rules) or asks_about_something(text, rules)
+        # ... or a message the classifier was torn about (a request, a condition told, an emergency
+        # at a quarter each) in which the model is just as sure nothing is described.
+        classifier_confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+        torn = classifier_confidence < self._classifier_alone_below and model_calm
+        doubtful = (
+            ("?" in text and model_calm) or torn or not_happening_now(text, rules) or asks_about_something(text, rules)
+        )
         if category is None and previous == EMERGENCY_INTENT and doubtful:
             # The intent classifier alone heard an emergency in a question ("I'm still breastfeeding,
             # is that a problem?"), or in signs that are over or supposed, and neither net found
@@ -215,6 +225,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
                 "category": category,
                 "also": list(also),
                 "classifier_intent": previous,
+                "classifier_confidence": round(classifier_confidence, 3),
                 "peaks": {level: round(peak, 3) for level, peak in assessment.peaks.items()},
             }
             message.set(SAFETY_OVERRIDE, override, add_to_output=True)

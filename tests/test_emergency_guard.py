@@ -55,6 +55,7 @@ def test_red_flags_force_the_emergency_intent_and_carry_the_advice(text, categor
         "category": category,
         "also": [],
         "classifier_intent": "ask_preparation",
+        "classifier_confidence": 0.8,
         "peaks": message.get("safety_override")["peaks"],
     }
 
@@ -120,12 +121,23 @@ def test_urgent_problems_get_the_111_advice_from_the_rasa_server_too(guarded):
         "I'm breastfeeding at the moment, can I still have the liver scan?",
         "should I carry on with my thyroid tablets the day of the MRI?",
         "my wife is so nervous she has barely slept before her scan, how long will it take?",
+        "and in the blood?",  # after a question about the urine test: the blood sample, not bleeding
     ],
 )
 def test_a_question_the_classifier_alone_calls_an_emergency_takes_its_next_guess_when_the_model_is_sure(text, guarded):
     """Ordinary questions with some context; the model finds nothing of any level in them."""
     message = guarded(parsed(text, ("emergency", 0.6), ("ask_preparation", 0.3)))
     assert message.get(INTENT)["name"] == "ask_preparation" and entity(message, "emergency_advice") is None
+
+
+def test_an_emergency_the_classifier_was_torn_about_and_the_model_finds_nothing_in_takes_the_next_guess(guarded):
+    """Classed emergency at a quarter, beside a request and a condition told, with no sign of any
+    level in the message: the next guess. Sure, the classifier alone still decides ("help me please
+    something is very wrong")."""
+    torn = guarded(parsed("please can I move it, I'm on holiday that week", ("emergency", 0.27), ("redirect", 0.25)))
+    assert torn.get(INTENT)["name"] == "redirect" and entity(torn, "emergency_advice") is None
+    sure = guarded(parsed("please can I move it, I'm on holiday that week", ("emergency", 0.9), ("redirect", 0.05)))
+    assert sure.get(INTENT)["name"] == "emergency"
 
 
 @pytest.mark.parametrize("text", ["what are my chances?", "so is it cancer?", "how long have I got left"])
