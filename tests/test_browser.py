@@ -419,7 +419,7 @@ def say(site, sender: str, text: str) -> str:
     return " ".join(r.get("text", "") for r in response.json())
 
 
-TORN = ("hello thanks goodbye yes no", "thank you but no, what happens, how long, results?")
+TORN = ("hello thanks goodbye yes no", "thank you but no, what happens, how long, results?", "ok no yes thanks")
 
 
 def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
@@ -428,7 +428,8 @@ def test_staff_review_from_login_to_exports(site, review_site, page, tmp_path):
     assert "stop eating" in say(site, sender, "how do I prepare for an ultrasound? ring me on 07700 900123")
     # Turns that fall to fallback (gibberish goes confidently to out_of_scope, and a forged
     # "/nlu_fallback" payload is read as words): messages that say several things at once, so the
-    # classifier is torn between intents whatever it was trained on.
+    # classifier is torn between intents; which of them it is torn on moves with each retraining,
+    # so there are three, and one is enough.
     for text in TORN:
         say(site, sender, text)
     assert "0808 800 4040" in say(site, sender, "can I talk to a nurse")
