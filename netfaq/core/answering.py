@@ -317,8 +317,7 @@ class Answerer:
         of any test), closest first, with the fact's topic: "fasting from when?" is closest to a
         fasting fact (preparation), "which days do I keep free?" to the later scans'."""
         self._this_answer, self._parts = {}, {}
-        expanded = self._spelled(text)
-        asked = self.finder.without_mentions(expanded, self.finder.find(expanded))  # what, not which test
+        asked = self._bare(text)  # what, not which test
         scores = self.similarities(_Question((asked,), None, False))
         wanted = set(figures)
         closeness = [
@@ -382,12 +381,13 @@ class Answerer:
             if turn.intent == REDIRECT_INTENT:
                 turn = replace(turn, intent=None, confidence=0.0)  # a question the facts answer
         if turn.intent in (REPEAT_INTENT, SIMPLER_INTENT, MORE_INTENT) and sure:
-            earlier = self._earlier_answer_about(turn, history, last_facts)
-            if earlier is not None:
+            named = set(self.finder.procedures(self._spelled(turn.text)))
+            if not named - self._procedures_of(last_facts):
+                if last_facts:
+                    return self._about_the_last_answer(turn, last_facts)
+            elif (earlier := self._latest_answered_about(named, history)) is not None:
                 # "what did you say about the PET?" after an answer about the echo: the PET's answer again.
                 return self._answer(history[earlier], history[:earlier], ())
-            if last_facts and not self._names_another_test(turn, last_facts):
-                return self._about_the_last_answer(turn, last_facts)
         reading = self._read(turn, history)
         if reading.uncovered and turn.intent != DIAGNOSIS_INTENT:
             return self._with_uncovered(turn, reading, history)
@@ -591,18 +591,12 @@ class Answerer:
                     return self._without_a_test(turn, text, alone, general_topic)
         return Answer(ANSWERED, sections, question.topic)
 
-    def _names_another_test(self, turn: Turn, last_facts: Sequence[str]) -> bool:
-        """Whether a request about an answer names a test the last answer was not about."""
-        named = set(self.finder.procedures(self._spelled(turn.text)))
-        last = {self.index.units[self.index.by_key[key]].procedure for key in last_facts if key in self.index.by_key}
-        return bool(named - last)
+    def _procedures_of(self, facts: Sequence[str]) -> set[str]:
+        return {self.index.units[self.index.by_key[key]].procedure for key in facts if key in self.index.by_key}
 
-    def _earlier_answer_about(self, turn: Turn, history: Sequence[Turn], last_facts: Sequence[str]) -> int | None:
-        """The latest earlier message answered about the test a request about an answer names, when
-        the last answer was about another one."""
-        if not self._names_another_test(turn, last_facts):
-            return None
-        named = set(self.finder.procedures(self._spelled(turn.text)))
+    @staticmethod
+    def _latest_answered_about(named: set[str], history: Sequence[Turn]) -> int | None:
+        """The latest earlier message whose reply was about one of the tests named."""
         latest_first = range(len(history) - 1, -1, -1)
         return next((i for i in latest_first if history[i].text and named & set(history[i].answered)), None)
 

@@ -212,6 +212,15 @@ def _hour(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS.index(word.lower()) + 1
 
 
+def _count(word: str) -> int:
+    """ "a", "an", "one", "two" or "3" as a number ("a week ago", "two weeks today")."""
+    return 1 if word.lower() in ("a", "an") else _hour(word)
+
+
+def _weekday_index(match: re.Match[str]) -> int:
+    return _WEEKDAY_INDEX[match.group(0)[:3].lower()]
+
+
 def british(text: str) -> str:
     """The message with British times written the way ctparse reads them ("half nine" -> "9:30")."""
     text = _BRACKETS.sub(" ", text)  # "first thing Tuesday (8am)"
@@ -383,7 +392,7 @@ def _parsed(run: str, now: datetime, past: bool) -> Told | None:
     number = _DAY_OF_MONTH.search(rest)
     if number and not _NUMERIC_DATE.search(rest) and not _MONTH_NAME.search(rest):
         weekday = _WEEKDAY.search(rest)
-        named = _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] if weekday else None
+        named = _weekday_index(weekday) if weekday else None
         day = _day_of_month(int(re.sub(r"\D", "", number.group(0))), named, now.date(), past)
         return Told(day, at, words=run) if day else None
     weekday = _WEEKDAY.search(rest)
@@ -400,7 +409,7 @@ def _parsed(run: str, now: datetime, past: bool) -> Told | None:
     except ValueError:  # ctparse can name a day the month hasn't got ("30/02/2027")
         return Told(None, at, words=run) if at else None
     if dated and weekday is not None and not re.search(r"\b\d{4}\b|/\d{2,4}\b", rest):
-        day = _agreeing(day, _WEEKDAY_INDEX[weekday.group(0)[:3].lower()], now.date())
+        day = _agreeing(day, _weekday_index(weekday), now.date())
     return Told(day, at, words=run)
 
 
@@ -444,7 +453,7 @@ def _relative_day(words: str, today: date) -> date | None:
     week), "Thursday next week", "a week on Friday" / "Friday week", "a week today", "the day after
     tomorrow", "in 3 days"."""
     weekday = _WEEKDAY.search(words)
-    index = _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] if weekday else None
+    index = _weekday_index(weekday) if weekday else None
     next_monday = today + timedelta(days=7 - today.weekday())
     if index is not None and (
         re.search(r"\bnext\s+week\b", words, re.I) or re.search(rf"\bnext\s+{_WEEKDAYS}\b", words, re.I)
@@ -456,7 +465,7 @@ def _relative_day(words: str, today: date) -> date | None:
         return today + timedelta(days=(index - today.weekday() - 1) % 7 + 1 + 7)
     weeks_from = _WEEKS_FROM.search(words)
     if weeks_from:  # "a week today", "two weeks tomorrow"
-        count = 1 if weeks_from.group(1).lower() in ("a", "one") else _hour(weeks_from.group(1))
+        count = _count(weeks_from.group(1))
         return today + timedelta(days=7 * count + (weeks_from.group(2).lower() == "tomorrow"))
     if re.search(r"\bday\s+after\s+tomorrow\b", words, re.I):
         return today + timedelta(days=2)
@@ -465,7 +474,7 @@ def _relative_day(words: str, today: date) -> date | None:
     counted = _COUNTED_DAYS.search(words)
     if counted:
         number, unit = [group for group in counted.groups() if group]
-        count = 1 if number.lower() in ("a", "one") else _hour(number)
+        count = _count(number)
         return today + timedelta(days=count * (7 if unit.lower() == "week" else 1))
     return None
 
@@ -490,9 +499,9 @@ def _looking_back(day: date, words: str, today: date) -> date:
     if day <= today or re.search(r"\b\d{4}\b", words):
         return day
     weekday = _WEEKDAY.search(words)
-    if weekday and _WEEKDAY_INDEX[weekday.group(0)[:3].lower()] == day.weekday() and not _weekday_only(words):
+    if weekday and _weekday_index(weekday) == day.weekday() and not _weekday_only(words):
         return day  # "moved to Weds 27th Jan": the date its weekday agrees with, not last year's
-    if _WEEKDAY.search(words) and not _DAY_OF_MONTH.search(words) and not _NUMERIC_DATE.search(words):
+    if weekday and not _DAY_OF_MONTH.search(words) and not _NUMERIC_DATE.search(words):
         while day >= today:  # "I had it on Monday", said on a Monday: last week's
             day -= timedelta(days=7)
         return day
@@ -518,7 +527,7 @@ def hear(text: str, now: datetime) -> Heard:
     today = now.date()
     ago = _AGO.search(written)
     if ago:
-        count = 1 if ago.group(1).lower() in ("a", "an", "one") else _hour(ago.group(1))
+        count = _count(ago.group(1))
         unit = ago.group(2).lower()
         back = relativedelta(months=count) if unit == "month" else timedelta(days=count * (7 if unit == "week" else 1))
         return Heard(Told(today - back, past=True, words=ago.group(0)))
