@@ -67,6 +67,7 @@ def heard(text: str, now: datetime = MONDAY) -> tuple[date | None, time | None]:
         ("Sunday 31 October 2027 at 5am", date(2027, 10, 31), time(5)),
         # The date says the day; the weekday beside it says which year ("Weds 25th Nov" is gone).
         ("abdo US on Weds 25th Nov, no results yet", date(2026, 11, 25), None),
+        ("scan on Weds 25/11, no results yet", date(2026, 11, 25), None),  # the month is no year
         ("the letter came this morning: Tuesday 15 December at 1.40pm", date(2026, 12, 15), time(13, 40)),
         ("liver scan at ten thirty on 22-12-2026", date(2026, 12, 22), time(10, 30)),  # hyphens
         ("ultrasound of the liver 10am 2027-03-17", date(2027, 3, 17), time(10)),  # the ISO way

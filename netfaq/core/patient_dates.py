@@ -150,6 +150,7 @@ _DOTTED_DATE = re.compile(
     re.I,
 )
 _BRACKETS = re.compile(r"[()\[\]]")
+_YEAR = re.compile(r"\b\d{4}\b|\d/\d{1,2}\s?/\s?\d{2}\b")  # a year given: "2027", "14/1/27"
 _ISO_DATE = re.compile(r"\b(20\d{2})-(\d{1,2})-(\d{1,2})\b")
 _HYPHENED_DATE = re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{2}|\d{4})\b")
 _HOURS_SUFFIX = re.compile(r"\b(\d{1,2}[:.]?\d{2})\s?(?:hrs|hr|h)\b", re.I)
@@ -408,7 +409,7 @@ def _parsed(run: str, now: datetime, past: bool) -> Told | None:
         day = date(*found)
     except ValueError:  # ctparse can name a day the month hasn't got ("30/02/2027")
         return Told(None, at, words=run) if at else None
-    if dated and weekday is not None and not re.search(r"\b\d{4}\b|/\d{2,4}\b", rest):
+    if dated and weekday is not None and not _YEAR.search(rest):
         day = _agreeing(day, _weekday_index(weekday), now.date())
     return Told(day, at, words=run)
 
@@ -496,7 +497,7 @@ def _stated_day(words: str) -> bool:
 
 def _looking_back(day: date, words: str, today: date) -> date:
     """The day as last had: ctparse always looks ahead ("Monday" -> next Monday)."""
-    if day <= today or re.search(r"\b\d{4}\b", words):
+    if day <= today or _YEAR.search(words):
         return day
     weekday = _WEEKDAY.search(words)
     if weekday and _weekday_index(weekday) == day.weekday() and not _weekday_only(words):
@@ -573,7 +574,7 @@ def _told_in(clause: str, now: datetime) -> list[Told]:
         told = _parsed(run, now, past)
         if told is None:
             continue
-        year_given = bool(re.search(r"\b\d{4}\b|\d/\d{1,2}\s?/\s?\d{2}\b", run))
+        year_given = bool(_YEAR.search(run))
         day = _looking_back(told.day, run, now.date()) if past and told.day is not None else told.day
         found.append(Told(day, told.at, past, run, year_given))
     return found
